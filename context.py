@@ -1,0 +1,40 @@
+"""The typed ``CallbackContext`` every handler gets: services, the user's language, ``tr``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from i18n import DEFAULT_LANGUAGE, Translator
+from settings import Settings
+from storage.db import Database
+
+
+@dataclasses.dataclass
+class Services:
+    """What handlers and jobs share; kept in ``application.bot_data["services"]``."""
+
+    settings: Settings
+    db: Database
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """Adds ``services``, ``language`` (set once per update in group -1) and ``tr``."""
+
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.language: str = DEFAULT_LANGUAGE
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def tr(self) -> Translator:
+        return Translator(self.language)

@@ -1,0 +1,125 @@
+"""Settings: ``config.toml`` for what is not secret, ``BOT_*`` environment variables on top.
+
+Every field can be set in the TOML file under its own name (``database = "..."``) and overridden
+by the environment variable ``BOT_<NAME>`` (``BOT_DATABASE``). The token comes only from the
+environment. ``load_settings`` turns every problem into a ``ConfigError`` that names the setting,
+so ``bot.py`` can print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
+LANGUAGES = ("fa", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; ``setting`` is the name a user would change."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+class Settings(BaseSettings):
+    """All of the bot's settings, validated."""
+
+    model_config = SettingsConfigDict(env_prefix="BOT_", extra="forbid", frozen=True)
+
+    token: SecretStr = Field(min_length=1)
+    database: Path = Path("data/bot.sqlite3")
+    api_url: str = "https://api.telegram.org/bot"
+    file_url: str = "https://api.telegram.org/file/bot"
+    proxy: str | None = None
+    admins: Annotated[tuple[int, ...], NoDecode] = ()
+    default_language: Literal["fa", "en"] = "fa"
+    report_timeout_minutes: float = Field(default=30, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: Any) -> Any:
+        """Accept ``"1, 2"`` from the environment as well as a TOML list."""
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            for part in parts:
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a Telegram user id (a whole number)")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("api_url", "file_url", "proxy")
+    @classmethod
+    def _is_url(cls, value: str | None) -> str | None:
+        if value is not None and value != "" and "://" not in value:
+            raise ValueError(f"{value!r} is not a URL (it needs a scheme such as http://)")
+        return value or None
+
+
+def _env_name(field: str) -> str:
+    return f"BOT_{field.upper()}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError("BOT_CONFIG", f"cannot read {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("BOT_CONFIG", f"{path} is not valid TOML: {exc}") from None
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read the TOML file named by ``BOT_CONFIG`` and the environment; raise ``ConfigError``."""
+    env = os.environ if environ is None else environ
+    path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    file_values = _read_toml(path)
+    file_values.pop("token", None)  # the token is a secret: environment only
+
+    class _FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            from pydantic_settings import EnvSettingsSource
+
+            environment = EnvSettingsSource(settings_cls)
+            environment.env_vars = {k.lower(): v for k, v in env.items()}  # type: ignore[misc]
+            return (init_settings, environment, InitSettingsSource(settings_cls, file_values))
+
+    try:
+        loaded = _FromFile(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "config"
+        if error["type"] == "missing" and field == "token":
+            raise ConfigError("BOT_TOKEN", "is not set; get a token from @BotFather") from None
+        if error["type"] == "extra_forbidden":
+            raise ConfigError("BOT_CONFIG", f"{path}: unknown setting {field!r}") from None
+        where = ".".join(str(part) for part in error["loc"][1:])
+        detail = error["msg"].removeprefix("Value error, ")
+        suffix = f" (at {where})" if where else ""
+        raise ConfigError(_env_name(field), f"{detail}{suffix}") from None
+    return loaded

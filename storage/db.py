@@ -1,0 +1,133 @@
+"""The SQLite connection: WAL, foreign keys, numbered migrations, one transaction at a time.
+
+The bot has one connection. aiosqlite runs its statements on a thread of its own, so the event
+loop never blocks; an ``asyncio.Lock`` makes sure two coroutines (a handler and the outbox sender,
+say) never interleave statements inside one another's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def utcnow() -> str:
+    """Now, as the ISO text stored in every timestamp column (UTC, seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """The numbered ``.sql`` files, in order; numbers must run 1, 2, 3 … with no gap."""
+    found = []
+    for path in MIGRATIONS_DIR.iterdir():
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    found.sort()
+    for expected, (number, path) in enumerate(found, start=1):
+        if number != expected:
+            raise RuntimeError(f"migration {path.name} is out of sequence (expected {expected:03d})")
+    return found
+
+
+class Database:
+    """One aiosqlite connection, opened on first use and shared by the whole bot."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._open_lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        """Open the file, set the pragmas and migrate; calling it again does nothing."""
+        async with self._open_lock:
+            if self._conn is not None:
+                return
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = FULL")  # a report told "received" is on disk
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await self._migrate(conn)
+            self._conn = conn
+
+    async def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        async with self._open_lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        async with conn.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        for number, path in migrations():
+            if number <= version:
+                continue
+            logger.info("applying migration %s", path.name)
+            script = path.read_text(encoding="utf-8")
+            # executescript commits first; the whole file and the version bump are one transaction.
+            try:
+                await conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except Exception:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("the database is not open; call connect() first")
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``async with db.transaction() as conn:`` — all or nothing, nobody else in between."""
+        await self.connect()
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+        """Run one read and return its first row."""
+        await self.connect()
+        async with self._lock, self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+        """Run one read and return all rows."""
+        await self.connect()
+        async with self._lock, self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: tuple = ()) -> int:
+        """Run one write in a transaction of its own; return the number of rows changed."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount

@@ -1,0 +1,151 @@
+"""Reports: turning a finished draft into a stored report, and reading reports back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+import aiosqlite
+
+from domain.codes import new_code
+from domain.report_draft import ContactMode, Draft
+from storage.db import Database, utcnow
+from storage.events import log_event
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactDetails:
+    """Who to contact, kept only when the reporter agreed to be contacted."""
+
+    name: str | None
+    username: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    code: str
+    created: bool  # False: this draft had been submitted already (a second tap)
+
+
+class DraftGone(LookupError):
+    """The draft to submit no longer exists and was never submitted."""
+
+
+async def submit_draft(
+    db: Database,
+    user_id: int,
+    draft_id: str,
+    language: str,
+    contact: ContactDetails | None,
+) -> Submitted:
+    """Store the draft as a report, its photos and a ``created`` event, and drop the draft.
+
+    All in one transaction, before the citizen is told anything. Submitting the same draft again
+    returns the report made the first time.
+    """
+    async with db.transaction() as conn:
+        done = await _report_for_draft(conn, draft_id)
+        if done is not None:
+            return Submitted(done["report_id"], done["code"], created=False)
+        cursor = await conn.execute(
+            "SELECT chat_id, answers FROM drafts WHERE draft_id = ? AND user_id = ?",
+            (draft_id, user_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise DraftGone(draft_id)
+        draft = Draft.from_json(json.loads(row["answers"]))
+        if draft.missing_step() is not None:
+            raise ValueError(f"draft {draft_id} is incomplete at {draft.missing_step()!r}")
+        report_id, code = await _insert_report(conn, user_id, row["chat_id"], draft_id, language,
+                                               draft, contact)
+        for position, photo in enumerate(draft.photos, start=1):
+            await conn.execute(
+                "INSERT INTO report_photos (report_id, position, kind, file_id, file_unique_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (report_id, position, photo.get("kind", "photo"), photo["file_id"],
+                 photo.get("file_unique_id")),
+            )
+        await log_event(conn, report_id, user_id, "report.created", code=code,
+                        urgent=draft.urgent)
+        await conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft_id,))
+    return Submitted(report_id, code, created=True)
+
+
+async def _report_for_draft(conn: aiosqlite.Connection, draft_id: str) -> aiosqlite.Row | None:
+    cursor = await conn.execute(
+        "SELECT report_id, code FROM reports WHERE draft_id = ?", (draft_id,)
+    )
+    return await cursor.fetchone()
+
+
+async def _insert_report(
+    conn: aiosqlite.Connection,
+    user_id: int,
+    chat_id: int,
+    draft_id: str,
+    language: str,
+    draft: Draft,
+    contact: ContactDetails | None,
+) -> tuple[int, str]:
+    anonymous = draft.contact_mode is ContactMode.ANONYMOUS or contact is None
+    now = utcnow()
+    for _attempt in range(10):
+        code = new_code()
+        try:
+            cursor = await conn.execute(
+                "INSERT INTO reports (code, draft_id, reporter_id, reporter_chat_id, language,"
+                " urgent, danger, activity, activity_other, age_band, children_count,"
+                " location_kind, latitude, longitude, venue_title, address_text, description,"
+                " contact_mode, contact_name, contact_username, contact_phone, status,"
+                " created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+                (
+                    code, draft_id, user_id, chat_id, language,
+                    int(draft.urgent), int(bool(draft.danger)),
+                    draft.activity.value, draft.activity_other, draft.age_band.value,
+                    draft.children_count, draft.location_kind.value,
+                    draft.latitude, draft.longitude, draft.venue_title, draft.address_text,
+                    draft.description,
+                    "anonymous" if anonymous else draft.contact_mode.value,
+                    None if anonymous else contact.name,
+                    None if anonymous else contact.username,
+                    None if anonymous else draft.contact_phone,
+                    now, now,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            if "reports.code" in str(exc):
+                continue  # a random code collided with an older one: draw again
+            raise
+        return cursor.lastrowid, code
+    raise RuntimeError("could not find a free report code")
+
+
+async def reports_of_reporter(db: Database, user_id: int, limit: int = 10) -> list[aiosqlite.Row]:
+    """The citizen's own reports, newest first."""
+    return await db.fetchall(
+        "SELECT code, status, activity, created_at FROM reports WHERE reporter_id = ?"
+        " ORDER BY created_at DESC, report_id DESC LIMIT ?",
+        (user_id, limit),
+    )
+
+
+async def get_report_for_draft(db: Database, draft_id: str) -> aiosqlite.Row | None:
+    """The report a draft became, if it was submitted."""
+    return await db.fetchone("SELECT * FROM reports WHERE draft_id = ?", (draft_id,))
+
+
+async def get_report(db: Database, code: str) -> aiosqlite.Row | None:
+    """One report by its code."""
+    return await db.fetchone("SELECT * FROM reports WHERE code = ?", (code,))
+
+
+async def photos_of(db: Database, report_id: int) -> list[aiosqlite.Row]:
+    """The report's photos (kind, file_id), in the order they were sent."""
+    return await db.fetchall(
+        "SELECT kind, file_id FROM report_photos WHERE report_id = ? ORDER BY position",
+        (report_id,),
+    )
