@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from context import BotContext
 from domain.timefmt import short_date
-from handlers.callback_data import make, matcher, parse
+from handlers.callback_data import make, matcher, parse, unparseable
 from handlers.menu import main_menu, menu_text
 from i18n import LANGUAGES, Translator
 from storage.reports import reports_of_reporter
@@ -57,7 +57,7 @@ async def set_language_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     button = parse(query.data)
     if button.argument not in LANGUAGES:
-        await query.answer(context.tr("error.invalid_button"), show_alert=True)
+        await query.answer(context.tr.plain("error.invalid_button"), show_alert=True)
         return
     await set_language(context.db, update.effective_user.id, button.argument)
     context.language = button.argument
@@ -84,6 +84,11 @@ async def my_reports(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
+async def invalid_button(update: Update, context: BotContext) -> None:
+    """Button data this version cannot read (forged, foreign or from an old release)."""
+    await update.callback_query.answer(context.tr.plain("error.invalid_button"), show_alert=True)
+
+
 def register(application: Application) -> None:
     """Add the handlers of this module (group 0, after the report conversation)."""
     private = filters.ChatType.PRIVATE
@@ -98,4 +103,5 @@ def register(application: Application) -> None:
         MessageHandler(private & filters.UpdateType.MESSAGE & menu_text("language"),
                        choose_language),
         CallbackQueryHandler(set_language_button, pattern=matcher("lang", "set")),
+        CallbackQueryHandler(invalid_button, pattern=unparseable),
     ])

@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from context import BotContext
+from i18n import Translator
+from storage.users import get_language
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +23,22 @@ async def on_error(update: object, context: BotContext) -> None:
     if update.effective_chat.type != "private":
         return
     try:
+        tr = await _translator_for(update, context)
         if update.callback_query:
-            await update.callback_query.answer(context.tr.plain("error.internal"),
-                                               show_alert=True)
+            await update.callback_query.answer(tr.plain("error.internal"), show_alert=True)
         else:
-            await update.effective_chat.send_message(context.tr("error.internal"))
+            await update.effective_chat.send_message(tr("error.internal"))
     except TelegramError:
         logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def _translator_for(update: Update, context: BotContext) -> Translator:
+    """The error handler gets a fresh context, so look the person's language up again."""
+    default = context.services.settings.default_language
+    if update.effective_user is None:
+        return Translator(default)
+    try:
+        return Translator(await get_language(context.db, update.effective_user.id, default))
+    except Exception:  # the database may be what failed; apologise in the default language
+        logger.warning("could not read the language of user %s", update.effective_user.id)
+        return Translator(default)

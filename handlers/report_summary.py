@@ -19,9 +19,9 @@ from storage.reports import ContactDetails, get_report_for_draft, submit_draft
 logger = logging.getLogger(__name__)
 
 
-async def start_report(update: Update, context: BotContext) -> Step:
+async def start_report(update: Update, context: BotContext, *, answered: bool = False) -> Step:
     """Begin a report, or — if one is unfinished — ask whether to continue it."""
-    if update.callback_query:
+    if update.callback_query and not answered:
         await update.callback_query.answer()
     stored = await get_draft(context.db, update.effective_user.id)
     if stored is not None:
@@ -57,7 +57,7 @@ async def on_restart(update: Update, context: BotContext) -> Step:
     await update.callback_query.answer()
     await edit_quietly(update.callback_query.edit_message_reply_markup(None))
     await delete_draft(context.db, update.effective_user.id)
-    return await start_report(update, context)
+    return await start_report(update, context, answered=True)
 
 
 @with_draft

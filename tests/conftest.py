@@ -1,0 +1,72 @@
+"""Shared fixtures: a Bot API emulator on loopback and the real bot polling it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import build_application
+from settings import load_settings
+from tests.emulator import BotAPIEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+@pytest.fixture
+def emu():
+    """A fresh Bot API emulator for one test."""
+    emulator = BotAPIEmulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def bot_settings(emu, tmp_path, **overrides):
+    environ = {"BOT_TOKEN": TOKEN, "BOT_CONFIG": str(ROOT / "config.toml")}
+    values = {"database": tmp_path / "bot.sqlite3", "api_url": emu.base_url,
+              "file_url": emu.file_base_url}
+    values.update(overrides)
+    return load_settings(environ, **values)
+
+
+class RunningBot:
+    """The application started by hand exactly as ``run_polling`` would, minus signals."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.app = build_application(settings)
+
+    async def start(self):
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        return self
+
+    async def stop(self):
+        """The same order as PTB's run_polling on the way out."""
+        if self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        if self.app.post_stop:
+            await self.app.post_stop(self.app)
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+    def rows(self, sql, params=()):
+        """Read the database file directly, as an operator would."""
+        with sqlite3.connect(self.settings.database) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+async def bot(emu, tmp_path):
+    """The bot, running against ``emu`` with a database file in ``tmp_path``."""
+    running = await RunningBot(bot_settings(emu, tmp_path)).start()
+    yield running
+    await running.stop()

@@ -1,0 +1,58 @@
+"""The real ``bot.py`` process, killed with SIGKILL mid-report and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+from tests.chat import Person
+from tests.conftest import ROOT, TOKEN
+from tests.test_e2e_report import walk_to_location
+
+
+async def start_bot_process(emu, database, log):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    environment.update({"BOT_TOKEN": TOKEN, "BOT_DATABASE": str(database),
+                        "BOT_API_URL": emu.base_url, "BOT_FILE_URL": emu.file_base_url,
+                        "BOT_CONFIG": str(ROOT / "config.toml")})
+    mark = emu.mark()
+    process = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=environment,
+                               stdout=log, stderr=subprocess.STDOUT)
+    await emu.await_call(method="getUpdates", after=mark, timeout=30)  # polling: ready
+    return process
+
+
+async def test_sigkill_mid_report_then_restart_resumes_at_the_same_step(emu, tmp_path):
+    database = tmp_path / "bot.sqlite3"
+    with open(tmp_path / "bot.log", "wb") as log:
+        process = await start_bot_process(emu, database, log)
+        try:
+            hana = Person(emu, 4001, "fa")
+            await walk_to_location(hana, count="۴")
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+
+            process = await start_bot_process(emu, database, log)
+            # The citizen goes on where they were: the location step.
+            await hana.send("location", 35.7, 51.4, expect="report.ask_photos")
+            await hana.send("photo", expect="report.photos_so_far")
+            await hana.press("v1:rep:photos:done", expect="report.ask_description")
+            await hana.press("v1:rep:desc:skip", expect="report.ask_contact")
+            await hana.press("v1:rep:contact:anonymous", expect="summary.title")
+            await hana.press("v1:rep:submit", expect="report.received")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT activity, age_band, children_count, latitude FROM reports"
+        ).fetchall()
+    assert rows == [("flowers", "6to12", 4, 35.7)]
+    await asyncio.sleep(0)
