@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 import sys
 
+from geopy.geocoders import Nominatim
+from geopy.geocoders.base import Geocoder
+
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
@@ -18,9 +21,15 @@ import handlers
 import i18n
 import jobs
 from context import BotContext, Services
+from delivery.alerts import RefusalAlerts
+from delivery.render import Renderer
+from delivery.sender import OutboxSender
+from geocoding import AddressLocator
+from intake import ReportIntake
 from settings import ConfigError, Settings, load_settings
 from storage.db import Database
 from storage.persistence import DraftPersistence
+from storage.queues import queue_chats
 
 logger = logging.getLogger("bot")
 
@@ -28,15 +37,22 @@ COMMANDS = ("report", "myreports", "numbers", "language", "help", "cancel")
 
 
 async def on_startup(application: Application) -> None:
-    """Open the database and tell Telegram the command list in each language."""
-    await application.bot_data["services"].db.connect()
+    """Open the database, tell Telegram the command list in each language, start the sender."""
+    services: Services = application.bot_data["services"]
+    await services.db.connect()
     for language in i18n.LANGUAGES:
         commands = [BotCommand(name, i18n.plain(language, f"command.{name}")) for name in COMMANDS]
         await application.bot.set_my_commands(
             commands, language_code=None if language == i18n.DEFAULT_LANGUAGE else language
         )
     jobs.schedule(application)
+    services.sender.start()  # whatever a crash left in the outbox goes out first
     logger.info("bot @%s is up", application.bot.username)
+
+
+async def on_stop(application: Application) -> None:
+    """Stop sending before the HTTP client and the database go away."""
+    await application.bot_data["services"].sender.stop()
 
 
 async def on_shutdown(application: Application) -> None:
@@ -44,8 +60,23 @@ async def on_shutdown(application: Application) -> None:
     await application.bot_data["services"].db.close()
 
 
-def build_application(settings: Settings) -> Application:
-    """The whole bot, ready to ``run_polling`` (or to start by hand in tests)."""
+def default_geocoder(settings: Settings) -> Geocoder | None:
+    """Nominatim as configured, or ``None`` when looking addresses up is switched off."""
+    options = settings.geocoding
+    if not options.enabled:
+        return None
+    extra = {}
+    if settings.proxy and settings.proxy.startswith("http"):  # geopy's urllib speaks HTTP only
+        extra["proxies"] = settings.proxy
+    return Nominatim(user_agent=options.user_agent, domain=options.domain,
+                     timeout=options.timeout_seconds, **extra)
+
+
+def build_application(settings: Settings, geocoder: Geocoder | None | str = "default") -> Application:
+    """The whole bot, ready to ``run_polling`` (or to start by hand in tests).
+
+    ``geocoder``: a geopy geocoder to use instead of the configured one (tests pass a fake).
+    """
     i18n.compile_catalogs()
     db = Database(settings.database)
     builder = (
@@ -59,12 +90,28 @@ def build_application(settings: Settings) -> Application:
         .persistence(DraftPersistence(db))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(on_startup)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     if settings.proxy:
         builder = builder.proxy(settings.proxy).get_updates_proxy(settings.proxy)
     application = builder.build()
-    application.bot_data["services"] = Services(settings=settings, db=db)
+    routing = settings.routing_config
+
+    async def chats() -> dict[str, int]:
+        return await queue_chats(db, routing.queues)
+
+    renderer = Renderer(application.bot, db, routing, settings.delivery.staff_language,
+                        settings.default_language, settings.delivery.send_timeout_seconds)
+    sender = OutboxSender(db, renderer, chats)
+    sender.on_failure = RefusalAlerts(db, settings.admins, sender.wake)
+    if geocoder == "default":
+        geocoder = default_geocoder(settings)
+    locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
+                             country_codes=settings.geocoding.country_codes or None)
+    intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake)
+    application.bot_data["services"] = Services(settings=settings, db=db, intake=intake,
+                                                sender=sender)
     handlers.register(application)
     return application
 

@@ -6,7 +6,10 @@ import dataclasses
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from delivery.sender import OutboxSender
+from domain.routing import RoutingConfig
 from i18n import DEFAULT_LANGUAGE, Translator
+from intake import ReportIntake
 from settings import Settings
 from storage.db import Database
 
@@ -17,6 +20,12 @@ class Services:
 
     settings: Settings
     db: Database
+    intake: ReportIntake
+    sender: OutboxSender
+
+    @property
+    def routing(self) -> RoutingConfig:
+        return self.settings.routing_config
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -13,7 +13,16 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -21,6 +30,9 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from domain.regions import Region
+from domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
@@ -34,6 +46,27 @@ class ConfigError(Exception):
         super().__init__(f"{setting}: {problem}")
         self.setting = setting
         self.problem = problem
+
+
+class GeocodingSettings(BaseModel):
+    """``[geocoding]``: typed addresses → coordinates through Nominatim (geopy)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    domain: str = Field(default="nominatim.openstreetmap.org", min_length=1)
+    user_agent: str = Field(default="child-report-bot", min_length=3)
+    timeout_seconds: float = Field(default=3, gt=0, le=30)
+    country_codes: str = "ir"
+
+
+class DeliverySettings(BaseModel):
+    """``[delivery]``: how the outbox sends what the bot says on its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    staff_language: Literal["fa", "en"] = "fa"
+    send_timeout_seconds: float = Field(default=20, gt=0, le=120)
 
 
 class Settings(BaseSettings):
@@ -50,6 +83,26 @@ class Settings(BaseSettings):
     default_language: Literal["fa", "en"] = "fa"
     report_timeout_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    queues: tuple[Queue, ...] = ()
+    regions: tuple[Region, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    routing: RoutingOptions = RoutingOptions()
+    geocoding: GeocodingSettings = GeocodingSettings()
+    delivery: DeliverySettings = DeliverySettings()
+
+    _routing_config: RoutingConfig | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_routing(self) -> Settings:
+        """Queues, regions and rules must agree with each other before the bot starts."""
+        self._routing_config = RoutingConfig(queues=self.queues, regions=self.regions,
+                                             rules=self.rules, options=self.routing)
+        return self
+
+    @property
+    def routing_config(self) -> RoutingConfig:
+        assert self._routing_config is not None
+        return self._routing_config
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -71,8 +124,19 @@ class Settings(BaseSettings):
         return value or None
 
 
+TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery")
+
+
 def _env_name(field: str) -> str:
     return f"BOT_{field.upper()}"
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("rules", 3, "queue")`` → ``rules[3].queue`` (as a person finds it in the file)."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -113,13 +177,17 @@ def load_settings(
         loaded = _FromFile(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "config"
+        detail = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a check across settings (queues, rules and regions together)
+            raise ConfigError(str(path), detail) from None
+        field = str(error["loc"][0])
+        if field in TABLES:
+            raise ConfigError(f"{path}: {_location(error['loc'])}", detail) from None
         if error["type"] == "missing" and field == "token":
             raise ConfigError("BOT_TOKEN", "is not set; get a token from @BotFather") from None
         if error["type"] == "extra_forbidden":
             raise ConfigError("BOT_CONFIG", f"{path}: unknown setting {field!r}") from None
         where = ".".join(str(part) for part in error["loc"][1:])
-        detail = error["msg"].removeprefix("Value error, ")
         suffix = f" (at {where})" if where else ""
         raise ConfigError(_env_name(field), f"{detail}{suffix}") from None
     return loaded

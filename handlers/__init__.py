@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import common, errors, other_input, report, tracking
+from handlers import common, errors, other_input, queue_groups, report, tracking
 
 
 def register(application: Application) -> None:
     """Add every handler in the order they must be tried."""
     tracking.register(application)
     report.register(application)
+    queue_groups.register(application)
     common.register(application)
     other_input.register(application)
     application.add_error_handler(errors.on_error)

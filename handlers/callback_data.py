@@ -24,6 +24,7 @@ ACTIONS: dict[str, frozenset[str]] = {
         "submit", "edit", "goto", "cancel", "discard", "back", "resume", "restart",
     }),
     "lang": frozenset({"set"}),
+    "post": frozenset({"details", "pin", "photos"}),
 }
 
 

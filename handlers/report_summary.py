@@ -14,7 +14,7 @@ from handlers.callback_data import parse
 from handlers.menu import main_menu
 from handlers.report_flow import ask, edit_quietly, reject, stay, with_draft
 from storage.drafts import StoredDraft, delete_draft, get_draft, start_draft
-from storage.reports import ContactDetails, get_report_for_draft, submit_draft
+from storage.reports import ContactDetails, get_report_for_draft
 
 logger = logging.getLogger(__name__)
 
@@ -129,14 +129,14 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     contact = None
     if stored.draft.contact_mode is not ContactMode.ANONYMOUS:
         contact = ContactDetails(name=user.full_name, username=user.username)
-    result = await submit_draft(context.db, user.id, draft_id, context.language, contact)
-    logger.info("report %s stored (new=%s)", result.code, result.created)
-    await query.answer()
+    await query.answer()  # looking a typed address up may take a moment
+    accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
+                                                    context.language, contact)
+    logger.info("report %s stored (new=%s)", accepted.submitted.code, accepted.submitted.created)
     text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
     await edit_quietly(query.edit_message_text(text))
-    await update.effective_chat.send_message(
-        context.tr("report.received", code=result.code), reply_markup=main_menu(context.tr)
-    )
+    await update.effective_chat.send_message(views.received(accepted, context.tr),
+                                             reply_markup=main_menu(context.tr))
     return ConversationHandler.END
 
 

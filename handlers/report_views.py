@@ -25,6 +25,7 @@ from domain.report_draft import (
 )
 from handlers.callback_data import make
 from i18n import Markup, Translator
+from intake import Accepted
 
 
 def _button(tr: Translator, key: str, action: str, argument: str = "") -> InlineKeyboardButton:
@@ -211,3 +212,24 @@ def resume_choice(tr: Translator) -> InlineKeyboardMarkup:
 
 def address_confirm(tr: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(tr, "report.btn_use_address", "addr", "yes")]])
+
+
+def phone_list(phones: tuple[str, ...] | list[str]) -> Markup:
+    """Numbers as tappable (copyable) code spans."""
+    return Markup(" · ".join(f"<code>{escape(phone)}</code>" for phone in phones))
+
+
+def received(accepted: Accepted, tr: Translator) -> str:
+    """After Submit: the code, who will handle it and how to reach them, what happens next."""
+    queue, region = accepted.queue, accepted.region
+    lines = [tr("report.received", code=accepted.submitted.code)]
+    if accepted.danger:
+        lines.append(tr("report.danger_call_again"))
+    lines.append(tr("report.handled_by", organisation=queue.title(tr.language),
+                    phones=phone_list(queue.phones)) if queue.phones
+                 else tr("report.handled_by_no_phone", organisation=queue.title(tr.language)))
+    if region is not None and region.phones:
+        lines.append(tr("report.local_numbers", region=region.title(tr.language),
+                        phones=phone_list(region.phones)))
+    lines.append(tr("report.what_next"))
+    return "\n\n".join(lines)

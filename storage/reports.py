@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
@@ -29,6 +30,23 @@ class Submitted:
     created: bool  # False: this draft had been submitted already (a second tap)
 
 
+@dataclasses.dataclass(frozen=True)
+class Routed:
+    """Where a report goes and where it is, decided before the transaction that stores it."""
+
+    queue: str
+    rule: str
+    region: str | None
+    latitude: float | None       # the draft's pin, or coordinates found for a typed address
+    longitude: float | None
+    geocoded: bool               # coordinates came from looking the typed address up
+    place_verified: bool         # False: a typed address nobody could find on the map
+
+
+# Runs inside the transaction that stores the report: (connection, report_id, code).
+StoredHook = Callable[[aiosqlite.Connection, int, str], Awaitable[None]]
+
+
 class DraftGone(LookupError):
     """The draft to submit no longer exists and was never submitted."""
 
@@ -39,11 +57,14 @@ async def submit_draft(
     draft_id: str,
     language: str,
     contact: ContactDetails | None,
+    routed: Routed,
+    on_stored: StoredHook | None = None,
 ) -> Submitted:
     """Store the draft as a report, its photos and a ``created`` event, and drop the draft.
 
-    All in one transaction, before the citizen is told anything. Submitting the same draft again
-    returns the report made the first time.
+    All in one transaction, before the citizen is told anything; ``on_stored`` adds what must
+    happen with it (the queue post in the outbox). Submitting the same draft again returns the
+    report made the first time and changes nothing.
     """
     async with db.transaction() as conn:
         done = await _report_for_draft(conn, draft_id)
@@ -60,7 +81,7 @@ async def submit_draft(
         if draft.missing_step() is not None:
             raise ValueError(f"draft {draft_id} is incomplete at {draft.missing_step()!r}")
         report_id, code = await _insert_report(conn, user_id, row["chat_id"], draft_id, language,
-                                               draft, contact)
+                                               draft, contact, routed)
         for position, photo in enumerate(draft.photos, start=1):
             await conn.execute(
                 "INSERT INTO report_photos (report_id, position, kind, file_id, file_unique_id)"
@@ -69,7 +90,10 @@ async def submit_draft(
                  photo.get("file_unique_id")),
             )
         await log_event(conn, report_id, user_id, "report.created", code=code,
-                        urgent=draft.urgent)
+                        urgent=draft.urgent, queue=routed.queue, rule=routed.rule,
+                        region=routed.region)
+        if on_stored is not None:
+            await on_stored(conn, report_id, code)
         await conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft_id,))
     return Submitted(report_id, code, created=True)
 
@@ -89,6 +113,7 @@ async def _insert_report(
     language: str,
     draft: Draft,
     contact: ContactDetails | None,
+    routed: Routed,
 ) -> tuple[int, str]:
     anonymous = draft.contact_mode is ContactMode.ANONYMOUS or contact is None
     now = utcnow()
@@ -100,20 +125,22 @@ async def _insert_report(
                 " urgent, danger, activity, activity_other, age_band, children_count,"
                 " location_kind, latitude, longitude, venue_title, address_text, description,"
                 " contact_mode, contact_name, contact_username, contact_phone, status,"
-                " created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
+                " created_at, updated_at, queue, rule, region, place_verified, place_geocoded)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?,"
+                " ?, ?, ?, ?, ?)",
                 (
                     code, draft_id, user_id, chat_id, language,
                     int(draft.urgent), int(bool(draft.danger)),
                     draft.activity.value, draft.activity_other, draft.age_band.value,
                     draft.children_count, draft.location_kind.value,
-                    draft.latitude, draft.longitude, draft.venue_title, draft.address_text,
+                    routed.latitude, routed.longitude, draft.venue_title, draft.address_text,
                     draft.description,
                     "anonymous" if anonymous else draft.contact_mode.value,
                     None if anonymous else contact.name,
                     None if anonymous else contact.username,
                     None if anonymous else draft.contact_phone,
-                    now, now,
+                    now, now, routed.queue, routed.rule, routed.region,
+                    int(routed.place_verified), int(routed.geocoded),
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -136,6 +163,11 @@ async def reports_of_reporter(db: Database, user_id: int, limit: int = 10) -> li
 async def get_report_for_draft(db: Database, draft_id: str) -> aiosqlite.Row | None:
     """The report a draft became, if it was submitted."""
     return await db.fetchone("SELECT * FROM reports WHERE draft_id = ?", (draft_id,))
+
+
+async def get_report_by_id(db: Database, report_id: int) -> aiosqlite.Row | None:
+    """One report by its row id."""
+    return await db.fetchone("SELECT * FROM reports WHERE report_id = ?", (report_id,))
 
 
 async def get_report(db: Database, code: str) -> aiosqlite.Row | None:

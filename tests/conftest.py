@@ -10,6 +10,7 @@ import pytest
 from bot import build_application
 from settings import load_settings
 from tests.emulator import BotAPIEmulator
+from tests.fake_geocoder import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token-for-the-emulator"
@@ -32,12 +33,28 @@ def bot_settings(emu, tmp_path, **overrides):
     return load_settings(environ, **values)
 
 
-class RunningBot:
-    """The application started by hand exactly as ``run_polling`` would, minus signals."""
+def offline_config(tmp_path) -> Path:
+    """The shipped config.toml with address lookups switched off, for a bot run as a process."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace("# enabled = true", "enabled = false"), encoding="utf-8")
+    return path
 
-    def __init__(self, settings):
+
+class RunningBot:
+    """The application started by hand exactly as ``run_polling`` would, minus signals.
+
+    It never reaches the network: the Bot API is the emulator and the geocoder a fake.
+    """
+
+    def __init__(self, settings, geocoder=None):
         self.settings = settings
-        self.app = build_application(settings)
+        self.geocoder = geocoder if geocoder is not None else FakeGeocoder()
+        self.app = build_application(settings, geocoder=self.geocoder)
+
+    @property
+    def services(self):
+        return self.app.bot_data["services"]
 
     async def start(self):
         await self.app.initialize()

@@ -10,15 +10,15 @@ import subprocess
 import sys
 
 from tests.chat import Person
-from tests.conftest import ROOT, TOKEN
+from tests.conftest import ROOT, TOKEN, offline_config
 from tests.test_e2e_report import walk_to_location
 
 
-async def start_bot_process(emu, database, log):
+async def start_bot_process(emu, database, log, config=None):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     environment.update({"BOT_TOKEN": TOKEN, "BOT_DATABASE": str(database),
                         "BOT_API_URL": emu.base_url, "BOT_FILE_URL": emu.file_base_url,
-                        "BOT_CONFIG": str(ROOT / "config.toml")})
+                        "BOT_CONFIG": str(config or offline_config(database.parent))})
     mark = emu.mark()
     process = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=environment,
                                stdout=log, stderr=subprocess.STDOUT)

@@ -12,9 +12,12 @@ from settings import ConfigError, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ONE_QUEUE = '\n[[queues]]\nid = "ngo"\nname_fa = "ان‌جی‌او"\nname_en = "NGO"\n'
+
+
 def env(tmp_path, text="", **values):
     config = tmp_path / "config.toml"
-    config.write_text(text, encoding="utf-8")
+    config.write_text(text + ONE_QUEUE, encoding="utf-8")
     return {"BOT_CONFIG": str(config), **values}
 
 
@@ -29,6 +32,13 @@ def test_environment_overrides_the_file(tmp_path):
     assert settings.api_url == "http://127.0.0.1:9/bot"
     assert settings.proxy == "socks5://127.0.0.1:1080"
     assert settings.token.get_secret_value() == "1:abc"
+
+
+def test_a_config_without_queues_is_refused(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match="at least one queue"):
+        load_settings({"BOT_CONFIG": str(config), "BOT_TOKEN": "1:a"})
 
 
 def test_the_shipped_config_loads():

@@ -10,7 +10,10 @@ from domain.report_draft import Step
 from storage import drafts, reports, updates, users
 from storage.db import Database, migrations
 from storage.events import events_of
-from storage.reports import ContactDetails, DraftGone
+from storage.reports import ContactDetails, DraftGone, Routed
+
+ROUTED = Routed(queue="137", rule="public_space", region="tehran", latitude=35.7,
+                longitude=51.4, geocoded=False, place_verified=True)
 
 
 @pytest.fixture
@@ -78,10 +81,12 @@ async def test_draft_answers_and_step_survive_reopening(tmp_path):
 
 async def test_submit_stores_report_photos_and_event_then_drops_draft(db):
     stored = await finished_draft(db)
-    result = await reports.submit_draft(db, 7, stored.draft_id, "fa", None)
+    result = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
     assert result.created
     row = await reports.get_report(db, result.code)
     assert row["urgent"] == 1 and row["activity"] == "flowers" and row["latitude"] == 35.7
+    assert (row["queue"], row["rule"], row["region"], row["place_verified"]) == (
+        "137", "public_space", "tehran", 1)
     assert row["description"] == "<b>near</b> the metro"  # stored as typed, escaped on output
     assert row["contact_name"] is None and row["contact_mode"] == "anonymous"
     assert [p["file_id"] for p in await reports.photos_of(db, row["report_id"])] == ["photo-1"]
@@ -92,8 +97,8 @@ async def test_submit_stores_report_photos_and_event_then_drops_draft(db):
 async def test_submitting_twice_makes_one_report(db):
     """A double tap, or the same update twice, returns the first report."""
     stored = await finished_draft(db)
-    first = await reports.submit_draft(db, 7, stored.draft_id, "fa", None)
-    second = await reports.submit_draft(db, 7, stored.draft_id, "fa", None)
+    first = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
+    second = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
     assert (second.code, second.created) == (first.code, False)
     assert (await db.fetchone("SELECT COUNT(*) FROM reports"))[0] == 1
 
@@ -101,7 +106,7 @@ async def test_submitting_twice_makes_one_report(db):
 async def test_concurrent_submits_make_one_report(db):
     stored = await finished_draft(db)
     results = await asyncio.gather(
-        *(reports.submit_draft(db, 7, stored.draft_id, "fa", None) for _ in range(5))
+        *(reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED) for _ in range(5))
     )
     assert len({r.code for r in results}) == 1 and sum(r.created for r in results) == 1
 
@@ -109,13 +114,13 @@ async def test_concurrent_submits_make_one_report(db):
 async def test_submit_of_unknown_draft_is_refused(db):
     await users.touch_user(db, 7, "fa")
     with pytest.raises(DraftGone):
-        await reports.submit_draft(db, 7, "nope", "fa", None)
+        await reports.submit_draft(db, 7, "nope", "fa", None, ROUTED)
 
 
 async def test_contact_details_are_kept_only_when_agreed(db):
     stored = await finished_draft(db, contact="telegram")
     result = await reports.submit_draft(db, 7, stored.draft_id, "fa",
-                                        ContactDetails(name="Sara", username="sara"))
+                                        ContactDetails(name="Sara", username="sara"), ROUTED)
     row = await reports.get_report(db, result.code)
     assert (row["contact_name"], row["contact_username"]) == ("Sara", "sara")
 
