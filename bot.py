@@ -26,6 +26,7 @@ from delivery.render import Renderer
 from delivery.sender import OutboxSender
 from geocoding import AddressLocator
 from intake import ReportIntake
+from triage import Triage
 from settings import ConfigError, Settings, load_settings
 from storage.db import Database
 from storage.persistence import DraftPersistence
@@ -110,8 +111,9 @@ def build_application(settings: Settings, geocoder: Geocoder | None | str = "def
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
                              country_codes=settings.geocoding.country_codes or None)
     intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake)
+    triage = Triage(db, routing, settings.admins, sender.wake)
     application.bot_data["services"] = Services(settings=settings, db=db, intake=intake,
-                                                sender=sender)
+                                                sender=sender, triage=triage)
     handlers.register(application)
     return application
 

@@ -10,6 +10,7 @@ from delivery.sender import OutboxSender
 from domain.routing import RoutingConfig
 from i18n import DEFAULT_LANGUAGE, Translator
 from intake import ReportIntake
+from triage import Triage
 from settings import Settings
 from storage.db import Database
 
@@ -22,6 +23,7 @@ class Services:
     db: Database
     intake: ReportIntake
     sender: OutboxSender
+    triage: Triage
 
     @property
     def routing(self) -> RoutingConfig:

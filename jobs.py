@@ -41,6 +41,13 @@ async def forget_seen_updates(context: BotContext) -> None:
     logger.debug("forgot %d old update ids", removed)
 
 
+async def remind_and_escalate(context: BotContext) -> None:
+    """Reports nobody claimed: a reminder in their group, then the fallback queue."""
+    reminded, escalated = await context.services.triage.remind_and_escalate()
+    if reminded or escalated:
+        logger.info("unclaimed reports: %d reminded, %d escalated", reminded, escalated)
+
+
 def schedule(application) -> None:
     """Put the periodic jobs on the application's JobQueue."""
     settings = application.bot_data["services"].settings
@@ -49,3 +56,5 @@ def schedule(application) -> None:
                                         name="expire_drafts")
     application.job_queue.run_repeating(forget_seen_updates, interval=3600, first=60,
                                         name="forget_seen_updates")
+    application.job_queue.run_repeating(remind_and_escalate, interval=60, first=10,
+                                        name="remind_and_escalate")

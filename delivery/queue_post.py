@@ -73,8 +73,11 @@ def _place(report: aiosqlite.Row, names: Names, tr: Translator) -> list[str]:
 
 
 def caption(report: aiosqlite.Row, photo_count: int, names: Names, tr: Translator,
-            limit: int) -> str:
-    """The post's text; the description is shortened first if it would pass ``limit``."""
+            limit: int, status: list[str] | None = None) -> str:
+    """The post's text; the description is shortened first if it would pass ``limit``.
+
+    ``status`` lines (who has it, how it ended; see ``delivery/post_state.py``) go last.
+    """
     head = [tr("post.urgent", code=report["code"]) if report["urgent"]
             else tr("post.normal", code=report["code"])]
     if report["danger"]:
@@ -90,6 +93,7 @@ def caption(report: aiosqlite.Row, photo_count: int, names: Names, tr: Translato
     tail.append(tr("post.rule", rule=report["rule"] or "default", queue=names.queue))
     tail.append(tr("post.anonymous") if report["contact_mode"] == "anonymous"
                 else tr("post.contactable"))
+    tail += status or []
 
     description = report["description"] or ""
     text = _join(head, description, tail, tr)

@@ -3,15 +3,21 @@
 Kinds:
 - ``queue_post``: the report's one message in its queue's group (photo + caption + buttons, or
   text when there is no photo), rendered from the report as it is at sending time;
+- ``transfer_post``: the transfer request in the receiving queue's group (Accept / Send back);
+- ``post_edit``: an earlier post brought up to date in place (``payload``: message_id, role);
+- ``reminder``: "nobody has claimed this yet", as a reply to the post in its group;
+- ``claimer_contact``: the reporter's contact details, to the claimer only;
 - ``notice``: a localized message to one person, ``payload = {"key": ..., "params": {...}}``,
   in that person's language as stored when it is sent.
 """
 
 from __future__ import annotations
 
-from telegram import Bot, Message
+from telegram import Bot, Message, ReplyParameters
+from telegram.error import BadRequest
 
-from delivery.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption, keyboard
+from delivery.post_state import contact_card, markup, status_lines
+from delivery.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
 from domain.routing import RoutingConfig
 from i18n import Translator
 from storage.db import Database
@@ -34,31 +40,82 @@ class Renderer:
         self.timeouts = {"read_timeout": timeout, "write_timeout": timeout,
                          "connect_timeout": timeout}
 
-    async def __call__(self, item: OutboxItem, chat_id: int) -> Message:
+    async def __call__(self, item: OutboxItem, chat_id: int) -> Message | None:
         if item.kind == "queue_post":
-            return await self._queue_post(item, chat_id)
+            return await self._post(item, chat_id, "main")
+        if item.kind == "transfer_post":
+            return await self._post(item, chat_id, "transfer")
+        if item.kind == "post_edit":
+            return await self._edit(item, chat_id)
         if item.kind == "notice":
             return await self._notice(item, chat_id)
+        if item.kind == "claimer_contact":
+            return await self._claimer_contact(item, chat_id)
+        if item.kind == "reminder":
+            return await self._reminder(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
-    async def _queue_post(self, item: OutboxItem, chat_id: int) -> Message:
+    async def view(self, report, role: str, payload: dict | None = None,
+                   language: str | None = None):
+        """(text, markup, has_media) of a report's group message in this role."""
+        language = language or self.staff_language
+        photos = await photos_of(self.db, report["report_id"])
+        tr = Translator(language)
+        names = Names.of(report, self.routing, language)
+        status = status_lines(report, role, self.routing, tr, payload)
+        limit = CAPTION_LIMIT if photos else TEXT_LIMIT
+        text = caption(report, len(photos), names, tr, limit, status)
+        return text, markup(report, len(photos), role, tr), photos
+
+    async def _post(self, item: OutboxItem, chat_id: int, role: str) -> Message:
+        """Rendered from the report as it is now, so a retried post is never out of date."""
         report = await get_report_by_id(self.db, item.report_id)
-        photos = await photos_of(self.db, item.report_id)
-        tr = Translator(self.staff_language)
-        names = Names.of(report, self.routing, self.staff_language)
-        markup = keyboard(report, len(photos), tr)
+        text, buttons, photos = await self.view(report, role, item.payload)
         if not photos:
-            return await self.bot.send_message(
-                chat_id, caption(report, 0, names, tr, TEXT_LIMIT), reply_markup=markup,
-                **self.timeouts,
-            )
-        text = caption(report, len(photos), names, tr, CAPTION_LIMIT)
+            return await self.bot.send_message(chat_id, text, reply_markup=buttons,
+                                               **self.timeouts)
         first = photos[0]
         if first["kind"] == "document":
             return await self.bot.send_document(chat_id, document=first["file_id"], caption=text,
-                                                reply_markup=markup, **self.timeouts)
+                                                reply_markup=buttons, **self.timeouts)
         return await self.bot.send_photo(chat_id, photo=first["file_id"], caption=text,
-                                         reply_markup=markup, **self.timeouts)
+                                         reply_markup=buttons, **self.timeouts)
+
+    async def _edit(self, item: OutboxItem, chat_id: int) -> Message | None:
+        """An earlier message brought up to date; "not modified" means it already is."""
+        report = await get_report_by_id(self.db, item.report_id)
+        role = item.payload.get("role", "main")
+        text, buttons, photos = await self.view(report, role, item.payload)
+        message_id = item.payload["message_id"]
+        try:
+            if photos:
+                result = await self.bot.edit_message_caption(
+                    chat_id=chat_id, message_id=message_id, caption=text, reply_markup=buttons,
+                    **self.timeouts)
+            else:
+                result = await self.bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=buttons,
+                    **self.timeouts)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None
+            raise
+        return result if isinstance(result, Message) else None
+
+    async def _claimer_contact(self, item: OutboxItem, chat_id: int) -> Message:
+        report = await get_report_by_id(self.db, item.report_id)
+        tr = Translator(await get_language(self.db, chat_id, self.default_language))
+        return await self.bot.send_message(chat_id, contact_card(report, tr), **self.timeouts)
+
+    async def _reminder(self, item: OutboxItem, chat_id: int) -> Message:
+        report = await get_report_by_id(self.db, item.report_id)
+        tr = Translator(self.staff_language)
+        text = tr("post.reminder", code=report["code"], minutes=item.payload.get("minutes", 0))
+        reply = None
+        if report["post_chat_id"] == chat_id and report["post_message_id"]:
+            reply = ReplyParameters(report["post_message_id"], allow_sending_without_reply=True)
+        return await self.bot.send_message(chat_id, text, reply_parameters=reply,
+                                           **self.timeouts)
 
     async def _notice(self, item: OutboxItem, chat_id: int) -> Message:
         language = item.payload.get("language") or await get_language(

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import common, errors, other_input, queue_groups, report, tracking
+from handlers import (
+    common,
+    errors,
+    other_input,
+    queue_groups,
+    report,
+    staff_admin,
+    staff_views,
+    tracking,
+    triage_buttons,
+)
 
 
 def register(application: Application) -> None:
@@ -12,6 +22,9 @@ def register(application: Application) -> None:
     tracking.register(application)
     report.register(application)
     queue_groups.register(application)
+    triage_buttons.register(application)
+    staff_admin.register(application)
+    staff_views.register(application)
     common.register(application)
     other_input.register(application)
     application.add_error_handler(errors.on_error)

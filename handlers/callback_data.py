@@ -15,7 +15,7 @@ from collections.abc import Callable
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
-_ARGUMENT = re.compile(r"^[A-Za-z0-9_\-]{0,40}$")
+_ARGUMENT = re.compile(r"^[A-Za-z0-9_.\-]{0,40}$")
 
 # scope -> the actions it accepts
 ACTIONS: dict[str, frozenset[str]] = {
@@ -25,6 +25,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     }),
     "lang": frozenset({"set"}),
     "post": frozenset({"details", "pin", "photos"}),
+    # staff triage; the argument is a report code, or "<code>.<choice>"
+    "tri": frozenset({
+        "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
+        "ret", "reopen", "menu", "tmenu",
+    }),
 }
 
 

@@ -7,10 +7,14 @@ from telegram.ext import Application, MessageHandler, filters
 
 from context import BotContext
 from handlers.menu import main_menu
+from handlers.triage_buttons import take_note
 
 
 async def unknown_message(update: Update, context: BotContext) -> None:
-    """Text, stickers, voice … with no report open: say how to start one."""
+    """Text, stickers, voice … with no report open: say how to start one — unless it is the
+    note a staff member was asked for after closing a report."""
+    if update.effective_message.text and await take_note(update, context):
+        return
     await update.effective_message.reply_text(
         context.tr("other.no_report_open"), reply_markup=main_menu(context.tr)
     )

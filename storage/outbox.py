@@ -107,6 +107,13 @@ async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: in
                 "UPDATE reports SET post_chat_id = ?, post_message_id = ? WHERE report_id = ?",
                 (chat_id, message_id, item.report_id),
             )
+        elif item.kind == "transfer_post" and item.report_id is not None:
+            # Only while that transfer is still open (not sent back or replaced meanwhile).
+            await conn.execute(
+                "UPDATE reports SET transfer_post_chat_id = ?, transfer_post_message_id = ?"
+                " WHERE report_id = ? AND status = 'transferred' AND transfer_to = ?",
+                (chat_id, message_id, item.report_id, item.queue_id),
+            )
 
 
 async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) -> None:
@@ -126,6 +133,16 @@ async def mark_failed(db: Database, item: OutboxItem, error: str) -> None:
         " WHERE outbox_id = ?",
         (error[:500], item.outbox_id),
     )
+
+
+async def cancel_pending(conn: aiosqlite.Connection, report_id: int, kind: str,
+                         reason: str) -> int:
+    """Inside the caller's transaction: a report's pending messages of ``kind`` will not go
+    (their reason to exist is gone, e.g. a held post of a report escalated elsewhere)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE report_id = ?"
+        " AND kind = ? AND status = 'pending'", (reason, report_id, kind))
+    return cursor.rowcount
 
 
 async def counts(db: Database) -> dict[str, int]:

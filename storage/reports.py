@@ -125,9 +125,10 @@ async def _insert_report(
                 " urgent, danger, activity, activity_other, age_band, children_count,"
                 " location_kind, latitude, longitude, venue_title, address_text, description,"
                 " contact_mode, contact_name, contact_username, contact_phone, status,"
-                " created_at, updated_at, queue, rule, region, place_verified, place_geocoded)"
+                " created_at, updated_at, queue, rule, region, place_verified, place_geocoded,"
+                " waiting_since)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?,"
-                " ?, ?, ?, ?, ?)",
+                " ?, ?, ?, ?, ?, ?)",
                 (
                     code, draft_id, user_id, chat_id, language,
                     int(draft.urgent), int(bool(draft.danger)),
@@ -140,7 +141,7 @@ async def _insert_report(
                     None if anonymous else contact.username,
                     None if anonymous else draft.contact_phone,
                     now, now, routed.queue, routed.rule, routed.region,
-                    int(routed.place_verified), int(routed.geocoded),
+                    int(routed.place_verified), int(routed.geocoded), now,
                 ),
             )
         except sqlite3.IntegrityError as exc:

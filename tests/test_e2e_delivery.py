@@ -81,7 +81,7 @@ async def test_each_kind_of_report_lands_in_its_queue_once(emu, staffed):
         caption = text_of(call)
         assert "openstreetmap.org" in call.params["caption"], "a map link"
         assert rule in caption
-        assert [data.split(":")[2] for data in buttons(call)] == ["details", "pin"]
+        assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin"]
         [row] = staffed.rows("SELECT queue, rule, post_chat_id, post_message_id FROM reports"
                              " WHERE code = ?", (code,))
         assert (row["queue"], row["rule"], row["post_chat_id"]) == (queue_id, rule,
@@ -109,7 +109,7 @@ async def test_caption_has_everything_staff_need(emu, staffed):
                      caption), "Jalali and ISO time"
     assert "35.69970, 51.33800" in caption and "maps.google.com" in call.params["caption"]
     assert "Sara" not in caption, "the reporter's identity is not on the group post"
-    assert [data.split(":")[2] for data in buttons(call)] == ["details", "pin", "photos"]
+    assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin", "photos"]
     assert call.params["photo"] == staffed.rows(
         "SELECT file_id FROM report_photos WHERE position = 1")[0][0]
     report_posts = [c for c in posts(emu, GROUPS["110"]) if "R-" in text_of(c)]

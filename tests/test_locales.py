@@ -10,6 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import i18n
+from domain.triage import Outcome, SendBackReason, Status
 from domain.report_draft import EDITABLE_STEPS, Activity, AgeBand, ContactMode, Step
 from handlers.menu import MENU_ITEMS
 
@@ -55,7 +56,10 @@ def keys_built_at_run_time():
     keys |= {f"expect.{s.name.lower()}" for s in Step}
     keys |= {f"menu.{item}" for item in MENU_ITEMS}
     keys |= {f"language.name_{code}" for code in i18n.LANGUAGES}
-    keys |= {f"status.{status}" for status in ("new", "claimed", "transferred", "closed")}
+    keys |= {f"status.{status.value}" for status in Status}
+    keys |= {f"outcome.{outcome.value}" for outcome in Outcome}
+    keys |= {f"reporter.closed_{outcome.value}" for outcome in Outcome}
+    keys |= {f"sendback.{reason.value}" for reason in SendBackReason}
     from bot import COMMANDS
     keys |= {f"command.{name}" for name in COMMANDS}
     return keys

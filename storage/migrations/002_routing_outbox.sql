@@ -39,7 +39,7 @@ CREATE TABLE outbox (
     payload     TEXT    NOT NULL DEFAULT '{}',        -- JSON
     priority    INTEGER NOT NULL DEFAULT 1,           -- 0 urgent, 1 normal
     status      TEXT    NOT NULL DEFAULT 'pending'
-                CHECK (status IN ('pending', 'sent', 'failed')),
+                CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
     last_error  TEXT,

@@ -1,0 +1,143 @@
+"""What a report's group message shows about where it stands, and the buttons staff use.
+
+Roles of a message:
+- ``main``: the report's post in its current queue's group — status lines and the actions its
+  state allows (Claim; then Close ▸, Unclaim, Transfer ▸, Duplicate ▸; Reopen when closed);
+- ``transfer``: the request in the receiving group — Accept / Send back ▸;
+- ``moved``: an old post after the report went to another queue (transfer or escalation);
+- ``returned:<reason>``: a transfer request that was sent back.
+Old, moved and returned messages keep no buttons: only the current post can be acted on.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from delivery.queue_post import keyboard as view_buttons
+from domain.routing import RoutingConfig
+from domain.timefmt import staff_time
+from domain.triage import Outcome, SendBackReason, Status
+from handlers.callback_data import make
+from i18n import Markup, Translator
+
+
+def _queue(routing: RoutingConfig, queue_id: str | None, language: str) -> str:
+    queue = routing.queue(queue_id or "")
+    return queue.title(language) if queue else str(queue_id)
+
+
+def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: Translator,
+                 payload: dict | None = None) -> list[str]:
+    """The last lines of the caption: who has the report and what happened to it."""
+    payload = payload or {}
+    language = tr.language
+    if role == "moved":
+        return [tr("state.moved", queue=_queue(routing, report["queue"], language))]
+    if role.startswith("returned:"):
+        reason = role.split(":", 1)[1]
+        return [tr("state.returned", reason=tr(f"sendback.{reason}"))]
+    lines = []
+    if role == "transfer":
+        lines.append(tr("state.transfer_request",
+                        queue=_queue(routing, payload.get("from_queue"), language),
+                        by=payload.get("by") or "?"))
+        return lines
+    if report["escalated_from"]:
+        lines.append(tr("state.escalated",
+                        queue=_queue(routing, report["escalated_from"], language)))
+    status = Status(report["status"])
+    if status is Status.NEW:
+        lines.append(tr("state.new"))
+    elif status is Status.CLAIMED:
+        lines.append(tr("state.claimed", name=report["claimed_by_name"] or "?",
+                        time=staff_time(report["claimed_at"])))
+    elif status is Status.TRANSFERRED:
+        lines.append(tr("state.transferred",
+                        queue=_queue(routing, report["transfer_to"], language)))
+    else:
+        lines.append(tr("state.closed", outcome=tr(f"outcome.{report['outcome']}"),
+                        time=staff_time(report["closed_at"])))
+        if report["duplicate_of"]:
+            lines.append(tr("state.duplicate_of", code=report["duplicate_of"]))
+        if report["close_note"]:
+            lines.append(tr("state.note", note=report["close_note"]))
+    return lines
+
+
+def _button(tr: Translator, key: str, action: str, argument: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(tr.plain(key), callback_data=make("tri", action, argument))
+
+
+def markup(report: aiosqlite.Row, photo_count: int, role: str,
+           tr: Translator) -> InlineKeyboardMarkup | None:
+    """The buttons for this message, or ``None`` for a message nobody acts on any more."""
+    code = report["code"]
+    views = list(view_buttons(report, photo_count, tr).inline_keyboard)
+    if role == "transfer":
+        return InlineKeyboardMarkup([[_button(tr, "tri.btn_accept", "accept", code),
+                                      _button(tr, "tri.btn_send_back", "back", code)], *views])
+    if role != "main":
+        return None
+    status = Status(report["status"])
+    if status is Status.NEW:
+        rows = [[_button(tr, "tri.btn_claim", "claim", code)]]
+    elif status is Status.CLAIMED:
+        rows = [[_button(tr, "tri.btn_close", "close", code),
+                 _button(tr, "tri.btn_unclaim", "unclaim", code)],
+                [_button(tr, "tri.btn_transfer", "xfer", code),
+                 _button(tr, "tri.btn_duplicate", "dup", code)]]
+    elif status is Status.CLOSED:
+        rows = [[_button(tr, "tri.btn_reopen", "reopen", code)]]
+    else:
+        rows = []
+    return InlineKeyboardMarkup([*rows, *views])
+
+
+def _back(tr: Translator, code: str) -> list[InlineKeyboardButton]:
+    return [_button(tr, "tri.btn_back", "menu", code)]
+
+
+def outcome_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
+    buttons = [_button(tr, f"outcome.{outcome.value}", "out", f"{code}.{outcome.value}")
+               for outcome in Outcome if outcome is not Outcome.DUPLICATE]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup([*rows, _back(tr, code)])
+
+
+def queue_menu(code: str, current: str, routing: RoutingConfig,
+               tr: Translator) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(queue.title(tr.language),
+                                  callback_data=make("tri", "to", f"{code}.{queue.id}"))]
+            for queue in routing.queues if queue.id != current]
+    return InlineKeyboardMarkup([*rows, _back(tr, code)])
+
+
+def duplicate_menu(code: str, candidates: list[aiosqlite.Row],
+                   tr: Translator) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        tr.plain("tri.duplicate_candidate", code=row["code"],
+                 activity=tr.plain(f"activity.{row['activity']}"),
+                 time=staff_time(row["created_at"]).split(" (")[0]),
+        callback_data=make("tri", "dupof", f"{code}.{row['code']}"))] for row in candidates]
+    return InlineKeyboardMarkup([*rows, _back(tr, code)])
+
+
+def send_back_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
+    buttons = [_button(tr, f"sendback.{reason.value}", "ret", f"{code}.{reason.value}")
+               for reason in SendBackReason]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup([*rows, [_button(tr, "tri.btn_back", "tmenu", code)]])
+
+
+def contact_card(report: aiosqlite.Row, tr: Translator) -> Markup:
+    """For the claimer only: who reported and how to reach them."""
+    lines = [tr("claimer.title", code=report["code"])]
+    if report["contact_name"]:
+        lines.append(tr("claimer.name", name=report["contact_name"]))
+    if report["contact_username"]:
+        lines.append(tr("claimer.username", username=report["contact_username"]))
+    if report["contact_phone"]:
+        lines.append(tr("claimer.phone", phone=report["contact_phone"]))
+    lines.append(tr("claimer.keep_private"))
+    return Markup("\n".join(lines))
