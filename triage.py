@@ -289,6 +289,8 @@ class Triage:
                 escalated += await self._escalate(report, queue.fallback, now)
             elif waited >= queue.remind_after_minutes * 60 and report["reminded_at"] is None:
                 reminded += await self._remind(report, now, int(waited // 60))
+        if reminded or escalated:
+            self.wake_sender()
         return reminded, escalated
 
     async def _remind(self, report: aiosqlite.Row, now: dt.datetime, minutes: int) -> int:
@@ -322,5 +324,4 @@ class Triage:
         if after is not None:
             logger.info("report %s escalated from %s to %s", report["code"], report["queue"],
                         fallback)
-            self.wake_sender()
         return int(after is not None)

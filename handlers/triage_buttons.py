@@ -100,7 +100,8 @@ async def _answer(update: Update, context: BotContext, action: str, result: Resu
         return
     if result.verdict is Verdict.DENIED:
         await query.answer(tr.plain("auth.not_allowed"), show_alert=True)
-    elif result.verdict is Verdict.CHANGED and action == "claim" and report["claimed_by"]:
+    elif (result.verdict in (Verdict.CHANGED, Verdict.NOT_NOW) and action == "claim"
+          and report["status"] == "claimed"):
         await query.answer(tr.plain("tri.already_claimed", name=report["claimed_by_name"]),
                            show_alert=True)
     elif result.verdict in (Verdict.CHANGED, Verdict.NOT_NOW):
