@@ -10,6 +10,7 @@ from telegram.error import Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from context import BotContext
+from domain.triage import Action
 from delivery.queue_post import TEXT_LIMIT, Names, caption
 from handlers.callback_data import matcher, parse
 from storage.events import log_event
@@ -45,17 +46,25 @@ async def bind_command(update: Update, context: BotContext) -> None:
 
 
 async def post_button(update: Update, context: BotContext) -> None:
-    """Details, map pin or all photos of a posted report, sent privately to whoever asked."""
+    """Details, map pin or all photos of a posted report, sent privately to whoever asked —
+    if they are staff of its queue (or of the queue asked to take it over) or an admin, and the
+    button is on the report's own post (not forged data on another message)."""
     query = update.callback_query
     button = parse(query.data)
     report = await get_report(context.db, button.argument)
     chat = update.effective_chat
-    if report is None or report["post_chat_id"] != chat.id:
-        # Only the group the report was posted in may open it: not a forged button elsewhere.
+    own_post = report is not None and chat.id in (report["post_chat_id"],
+                                                  report["transfer_post_chat_id"])
+    if not own_post:
         async with context.db.transaction() as conn:
             await log_event(conn, report["report_id"] if report else None,
                             update.effective_user.id, "auth.denied", button=query.data,
                             chat_id=chat.id)
+        await query.answer(context.tr.plain("auth.not_allowed"), show_alert=True)
+        return
+    refusal, report, _ = await context.services.triage.check(
+        update.effective_user.id, Action.VIEW, report["code"], button=query.data)
+    if refusal is not None:
         await query.answer(context.tr.plain("auth.not_allowed"), show_alert=True)
         return
     presser = update.effective_user.id

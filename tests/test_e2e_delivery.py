@@ -140,6 +140,12 @@ async def test_post_buttons_send_photos_pin_and_details_privately(emu, staffed):
     post = await wait_posted(emu, GROUPS["137"], code)
     message = emu.message(GROUPS["137"], post.result["message_id"])
     staff = Person(emu, 9100, "en", first_name="Reza")
+    # A member of the group who is not (yet) staff of the queue sees nothing.
+    mark = emu.mark()
+    staff.user.press_in_group(GROUPS["137"], message, f"v1:post:photos:{code}")
+    await staff.wait_for("auth.not_allowed", after=mark)
+    admin = Person(emu, ADMIN, "en")
+    await admin.send("text", "/staff add 9100 137", expect="staff.added")
 
     mark = emu.mark()
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:photos:{code}")
@@ -157,8 +163,8 @@ async def test_post_buttons_send_photos_pin_and_details_privately(emu, staffed):
     details = await emu.await_call(method="sendMessage", chat_id=9100, after=mark)
     assert "END" in text_of(details), "the full description, not the shortened one"
     viewed = staffed.rows("SELECT action FROM events WHERE actor_id = 9100 ORDER BY event_id")
-    assert [e["action"] for e in viewed] == ["report.viewed_photos", "report.viewed_pin",
-                                            "report.viewed_details"]
+    assert [e["action"] for e in viewed] == ["auth.denied", "report.viewed_photos",
+                                            "report.viewed_pin", "report.viewed_details"]
 
 
 async def test_post_button_pressed_outside_the_reports_group_is_refused(emu, staffed):
