@@ -28,6 +28,15 @@ async def start_bot_process(emu, database, log, config=None, admins=""):
     return process
 
 
+def stop_process(process):
+    """Stop the bot as a service manager would: SIGTERM, then SIGKILL if it hangs."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 async def test_sigkill_mid_report_then_restart_resumes_at_the_same_step(emu, tmp_path):
     database = tmp_path / "bot.sqlite3"
     with open(tmp_path / "bot.log", "wb") as log:
@@ -47,11 +56,7 @@ async def test_sigkill_mid_report_then_restart_resumes_at_the_same_step(emu, tmp
             await hana.press("v1:rep:contact:anonymous", expect="summary.title")
             await hana.press("v1:rep:submit", expect="report.received")
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
     with sqlite3.connect(database) as conn:
         rows = conn.execute(
             "SELECT activity, age_band, children_count, latitude FROM reports"
@@ -88,11 +93,7 @@ async def test_sigkill_while_the_bot_api_fails_then_restart_posts_each_report_on
                                      and c.error is None and code in text_of(c), timeout=30)
             await asyncio.sleep(1.0)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
     for code in codes:
         sent = [c for c in emu.calls if c.method == "sendPhoto" and c.error is None
                 and code in text_of(c)]
