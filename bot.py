@@ -104,7 +104,8 @@ def build_application(settings: Settings, geocoder: Geocoder | None | str = "def
 
     renderer = Renderer(application.bot, db, routing, settings.delivery.staff_language,
                         settings.default_language, settings.delivery.send_timeout_seconds)
-    sender = OutboxSender(db, renderer, chats)
+    sender = OutboxSender(db, renderer, chats, config_chats={
+        queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None})
     sender.on_failure = RefusalAlerts(db, settings.admins, sender.wake)
     if geocoder == "default":
         geocoder = default_geocoder(settings)

@@ -53,12 +53,19 @@ class Names:
                    region=region.title(language) if region else report["region"])
 
 
-def _place(report: aiosqlite.Row, names: Names, tr: Translator) -> list[str]:
+PLACE_TEXT_WHEN_TIGHT = 120  # address and venue are cut to this when nothing else fits
+
+
+def _place(report: aiosqlite.Row, names: Names, tr: Translator, tight: bool = False) -> list[str]:
+    def text(value: str) -> str:
+        return _shorten(value, PLACE_TEXT_WHEN_TIGHT) if tight and len(value) > \
+            PLACE_TEXT_WHEN_TIGHT else value
+
     lines = []
     if report["address_text"]:
-        lines.append(tr("post.address", address=report["address_text"]))
+        lines.append(tr("post.address", address=text(report["address_text"])))
     if report["venue_title"]:
-        lines.append(tr("post.venue", title=report["venue_title"]))
+        lines.append(tr("post.venue", title=text(report["venue_title"])))
     if report["latitude"] is not None:
         coordinates = f"{report['latitude']:.5f}, {report['longitude']:.5f}"
         lines.append(tr("post.coordinates", coordinates=coordinates,
@@ -78,17 +85,19 @@ def caption(report: aiosqlite.Row, photo_count: int, names: Names, tr: Translato
 
     ``status`` lines (who has it, how it ended; see ``delivery/post_state.py``) go last.
     """
-    head = [tr("post.urgent", code=report["code"]) if report["urgent"]
-            else tr("post.normal", code=report["code"])]
-    if report["danger"]:
-        head.append(tr("post.danger"))
-    activity = tr(f"activity.{report['activity']}")
-    if report["activity_other"]:
-        activity = Markup(f"{activity}: {html.escape(report['activity_other'])}")
-    head.append(tr("post.child", activity=activity, age=tr(f"age.{report['age_band']}"),
-                   count=report["children_count"]))
-    head.append(tr("post.time", time=staff_time(report["created_at"])))
-    head += _place(report, names, tr)
+    def head(tight: bool) -> list[str]:
+        lines = [tr("post.urgent", code=report["code"]) if report["urgent"]
+                 else tr("post.normal", code=report["code"])]
+        if report["danger"]:
+            lines.append(tr("post.danger"))
+        activity = tr(f"activity.{report['activity']}")
+        if report["activity_other"]:
+            activity = Markup(f"{activity}: {html.escape(report['activity_other'])}")
+        lines.append(tr("post.child", activity=activity, age=tr(f"age.{report['age_band']}"),
+                        count=report["children_count"]))
+        lines.append(tr("post.time", time=staff_time(report["created_at"])))
+        return lines + _place(report, names, tr, tight)
+
     tail = [tr("post.photos", count=photo_count)] if photo_count else []
     tail.append(tr("post.rule", rule=report["rule"] or "default", queue=names.queue))
     tail.append(tr("post.anonymous") if report["contact_mode"] == "anonymous"
@@ -96,22 +105,26 @@ def caption(report: aiosqlite.Row, photo_count: int, names: Names, tr: Translato
     tail += status or []
 
     description = report["description"] or ""
-    text = _join(head, description, tail, tr)
+    text = _join(head(False), description, tail, tr)
     if visible_length(text) <= limit:
         return text
-    spare = limit - visible_length(_join(head, "", tail, tr)) - visible_length(
-        tr("post.description", text="")) - visible_length(tr("post.shortened")) - 4
-    cut = _shorten(description, max(0, spare))
-    text = _join(head, cut, tail, tr, shortened=True)
-    if visible_length(text) > limit:  # a very long address: fall back to the essentials
-        text = _join(head[:4], "", tail, tr, shortened=True)
+    # Too long: shorten the description first, then (a very long address or venue) the place
+    # text too — the code, the child, the time, the map links and the status always stay.
+    for tight in (False, True):
+        lines = head(tight)
+        spare = limit - visible_length(_join(lines, "", tail, tr)) - visible_length(
+            tr("post.description", text="")) - visible_length(tr("post.shortened")) - 2
+        cut = _shorten(description, spare)
+        text = _join(lines, cut, tail, tr, shortened=cut != description)
+        if visible_length(text) <= limit:
+            return text
     return text
 
 
 def _join(head: list[str], description: str, tail: list[str], tr: Translator,
           shortened: bool = False) -> str:
     lines = list(head)
-    if description:
+    if description or shortened:
         text = tr("post.description", text=description)
         lines.append(f"{text}{tr('post.shortened')}" if shortened else text)
     lines += tail
@@ -119,13 +132,22 @@ def _join(head: list[str], description: str, tail: list[str], tr: Translator,
 
 
 def _shorten(text: str, room: int) -> str:
-    """Cut at a word boundary to fit ``room`` characters, marking the cut."""
-    if room <= 1:
+    """Cut at a word boundary to fit ``room`` UTF-16 units (as Telegram counts), marking the
+    cut; "" when there is no room worth using."""
+    if room < 10:
         return ""
+    if _units(text) <= room:
+        return text
     cut = text[: room - 1]
-    if " " in cut[room // 2 :]:
+    while _units(cut) > room - 1:  # characters outside the BMP count twice
+        cut = cut[: -max(1, (_units(cut) - room + 1) // 2)]
+    if " " in cut[len(cut) // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip() + "…"
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def keyboard(report: aiosqlite.Row, photo_count: int, tr: Translator) -> InlineKeyboardMarkup:

@@ -19,12 +19,20 @@ import warnings
 from collections.abc import Awaitable, Callable
 
 from telegram import Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from storage import outbox
 from storage.db import Database
 from storage.outbox import OutboxItem
+from storage.queues import migrate_chat
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +55,18 @@ def _retry_after(exc: RetryAfter) -> float:
 
 def backoff(attempts: int) -> float:
     """1 s, 2 s, 4 s … capped at five minutes, with jitter so retries do not march in step."""
-    return min(MAX_BACKOFF, 2.0 ** max(0, attempts)) * random.uniform(0.8, 1.2)
+    exponent = min(max(0, attempts), 16)  # 2**16 s is past the cap; larger would overflow
+    return min(MAX_BACKOFF, 2.0 ** exponent) * random.uniform(0.8, 1.2)
 
 
 class OutboxSender:
     """The single consumer of the outbox table."""
 
     def __init__(self, db: Database, render: Render, queue_chats: ChatResolver,
-                 on_failure: FailureHook | None = None) -> None:
+                 on_failure: FailureHook | None = None,
+                 config_chats: dict[str, int] | None = None) -> None:
         self.db = db
+        self.config_chats = config_chats or {}  # queue -> chat_id set in config.toml
         self.render = render
         self.queue_chats = queue_chats
         self.on_failure = on_failure
@@ -99,15 +110,18 @@ class OutboxSender:
                     pass
 
     async def deliver_due(self) -> int:
-        """Send everything due now; return how many were delivered."""
+        """Send everything due now; return how many were delivered.
+
+        One message at a time, asking the table again after each: an urgent message queued (or
+        coming due after a retry) meanwhile goes next, not after a batch picked earlier.
+        """
         delivered = 0
         while True:
             chats = await self.queue_chats()
-            batch = await outbox.due(self.db, chats, limit=10)  # small: urgent ones jump in
+            batch = await outbox.due(self.db, chats, limit=1)
             if not batch:
                 return delivered
-            for item in batch:
-                delivered += await self._deliver(item, chats)
+            delivered += await self._deliver(batch[0], chats)
 
     async def _deliver(self, item: OutboxItem, chats: dict[str, int]) -> int:
         chat_id = chats[item.queue_id] if item.queue_id else item.chat_id
@@ -125,10 +139,21 @@ class OutboxSender:
             if self.on_failure is not None:
                 await self.on_failure(item, exc)
             return 0
+        except ChatMigrated as exc:  # the group became a supergroup: follow it, send again now
+            logger.warning("chat %s migrated to %s", chat_id, exc.new_chat_id)
+            await migrate_chat(self.db, chat_id, exc.new_chat_id, self.config_chats)
+            await outbox.retry_later(self.db, item, 1, f"chat migrated to {exc.new_chat_id}")
+            return 0
         except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
             delay = backoff(item.attempts)
             logger.warning("outbox %s: %s; retry in %.1f s", item.outbox_id, exc.message, delay)
             await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc.message}")
+            return 0
+        except Exception as exc:  # anything else must not block the rows behind this one
+            delay = backoff(item.attempts)
+            logger.exception("outbox %s (%s to %s) failed unexpectedly; retry in %.1f s",
+                             item.outbox_id, item.kind, chat_id, delay)
+            await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc}")
             return 0
         await outbox.mark_sent(self.db, item, chat_id,
                                message.message_id if message is not None else None)

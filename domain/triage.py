@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     ESCALATE = "escalate"      # the system's, never a person's
     REMIND = "remind"          # the system's too
     VIEW = "view"              # details, pin, photos
+    ASSIGN = "assign"          # send a volunteer (the claimer, while claimed)
 
 
 class Outcome(enum.StrEnum):
@@ -66,6 +67,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status | None] = {
     (Status.TRANSFERRED, Action.SEND_BACK): None,
     (Status.CLOSED, Action.REOPEN): Status.NEW,
     (Status.NEW, Action.ESCALATE): Status.NEW,
+    (Status.CLAIMED, Action.ASSIGN): Status.CLAIMED,
 }
 
 
@@ -119,7 +121,7 @@ def may(actor: Actor, action: Action, report: ReportState) -> bool:
         return staff_here or staff_there
     if action is Action.CLAIM:
         return staff_here
-    if action in (Action.UNCLAIM, Action.CLOSE, Action.TRANSFER):
+    if action in (Action.UNCLAIM, Action.CLOSE, Action.TRANSFER, Action.ASSIGN):
         return staff_here and report.claimed_by == actor.user_id
     if action in (Action.ACCEPT, Action.SEND_BACK):
         return staff_there

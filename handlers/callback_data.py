@@ -30,6 +30,7 @@ ACTIONS: dict[str, frozenset[str]] = {
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",
     }),
+    "vol": frozenset({"km", "lang", "done", "send", "redo", "cancel", "leave", "stay", "approve"}),
 }
 
 

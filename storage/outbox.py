@@ -63,31 +63,42 @@ async def enqueue(
     return cursor.rowcount == 1
 
 
+# A message is held back while a more urgent one for the same chat or queue is waiting for its
+# retry, so that a failing urgent post is not overtaken by ordinary ones ("urgent first").
+_READY = (
+    "o.status = 'pending' AND (o.queue_id IS NULL OR o.queue_id IN ({queues}))"
+    " AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = 'pending'"
+    " AND u.priority < o.priority AND u.next_attempt_at > ?"
+    " AND ((o.queue_id IS NOT NULL AND u.queue_id = o.queue_id)"
+    " OR (o.chat_id IS NOT NULL AND u.chat_id = o.chat_id)))"
+)
+
+
+def _ready(deliverable_queues: Iterable[str]) -> tuple[str, list[str]]:
+    queues = sorted(set(deliverable_queues))
+    return _READY.format(queues=",".join("?" * len(queues)) or "NULL"), queues
+
+
 async def due(db: Database, deliverable_queues: Iterable[str], limit: int = 50) -> list[OutboxItem]:
     """Pending messages whose time has come, urgent first, then oldest first.
 
     Queue posts for queues with no group yet are left waiting (held) until a group is bound.
     """
-    queues = sorted(set(deliverable_queues))
-    marks = ",".join("?" * len(queues)) or "NULL"
+    ready, queues = _ready(deliverable_queues)
+    now = utcnow()
     rows = await db.fetchall(
-        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-        f" AND (queue_id IS NULL OR queue_id IN ({marks}))"
-        " ORDER BY priority, outbox_id LIMIT ?",
-        (utcnow(), *queues, limit),
+        f"SELECT o.* FROM outbox o WHERE {ready} AND o.next_attempt_at <= ?"
+        " ORDER BY o.priority, o.outbox_id LIMIT ?",
+        (*queues, now, now, limit),
     )
     return [_item(row) for row in rows]
 
 
 async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) -> float | None:
     """How long until the next pending message is due (0 if one is due now), or ``None``."""
-    queues = sorted(set(deliverable_queues))
-    marks = ",".join("?" * len(queues)) or "NULL"
+    ready, queues = _ready(deliverable_queues)
     row = await db.fetchone(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        f" AND (queue_id IS NULL OR queue_id IN ({marks}))",
-        tuple(queues),
-    )
+        f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE {ready}", (*queues, utcnow()))
     if row is None or row[0] is None:
         return None
     when = dt.datetime.fromisoformat(row[0])
@@ -117,8 +128,12 @@ async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: in
 
 
 async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) -> None:
-    """Try again after ``delay`` seconds."""
-    when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)).isoformat()
+    """Try again after ``delay`` seconds (rounded up to a whole second: every timestamp is
+    stored as ISO text to the second, so that text comparison is time comparison)."""
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+    if when.microsecond:
+        when = when.replace(microsecond=0) + dt.timedelta(seconds=1)
+    when = when.isoformat()
     await db.execute(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
         " WHERE outbox_id = ?",

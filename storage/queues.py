@@ -40,3 +40,21 @@ async def queue_chats(db: Database, queues: Iterable[Queue]) -> dict[str, int]:
     chats = {queue.id: queue.chat_id for queue in queues if queue.chat_id is not None}
     chats.update(await bound_chats(db))
     return chats
+
+
+async def migrate_chat(db: Database, old_chat_id: int, new_chat_id: int,
+                       config_chats: dict[str, int]) -> list[str]:
+    """A group became a supergroup (new id): every queue served by the old id follows it, as a
+    binding (so it also overrides a chat_id in config.toml). Returns the queues moved."""
+    bound = await bound_chats(db)
+    queues = sorted({q for q, chat in {**config_chats, **bound}.items() if chat == old_chat_id})
+    async with db.transaction() as conn:
+        for queue_id in queues:
+            await conn.execute(
+                "INSERT INTO queue_bindings (queue_id, chat_id, bound_by, bound_at)"
+                " VALUES (?, ?, 0, ?) ON CONFLICT (queue_id) DO UPDATE SET"
+                " chat_id = excluded.chat_id, bound_at = excluded.bound_at",
+                (queue_id, new_chat_id, utcnow()))
+            await log_event(conn, None, None, "queue.migrated", queue=queue_id,
+                            old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+    return queues

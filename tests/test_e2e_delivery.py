@@ -302,12 +302,17 @@ async def test_flaky_bot_api_and_a_restart_still_deliver_each_report_once(emu, t
     set_clock(running, 12)
     await running.services.sender.stop()
     citizen = Person(emu, 5014, "en")
-    codes = {}
-    for activity, danger in (("flowers", False), ("kiln", False), ("begging", True),
-                             ("vending", False), ("waste", False), ("scale", False)):
-        code = await file_report(citizen, activity=activity, danger=danger)
-        codes[code] = "110" if danger else ("137" if activity in ("flowers", "begging",
-                                                                  "vending", "scale") else "ngo")
+    codes, urgent = {}, set()
+    for activity, danger, age, queue_id in (
+            ("flowers", False, "6to12", "137"), ("kiln", False, "6to12", "ngo"),
+            ("sleeping_rough", False, "13to17", "123"), ("begging", True, "6to12", "110"),
+            ("vending", False, "6to12", "137"), ("sleeping_rough", False, "6to12", "123"),
+            ("waste", False, "6to12", "ngo"), ("scale", False, "6to12", "137"),
+            ("flowers", False, "under6", "123")):
+        code = await file_report(citizen, activity=activity, danger=danger, age=age)
+        codes[code] = queue_id
+        if danger or age == "under6":
+            urgent.add(code)
     kinds = iter(["429", None, "500", None, "timeout", None, "502", None, "drop", None] * 50)
     emu.set_fault_policy(lambda method, params: next(kinds) if method in POSTS else None)
     running.services.sender.start()
@@ -324,7 +329,11 @@ async def test_flaky_bot_api_and_a_restart_still_deliver_each_report_once(emu, t
         failed = [c for c in emu.calls if c.method in POSTS and c.error is not None]
         assert len(failed) >= 3, "the faults really happened"
         assert running.rows("SELECT status, COUNT(*) FROM outbox WHERE kind = 'queue_post'"
-                            " GROUP BY status")[0][:] == ("sent", 6)
+                            " GROUP BY status")[0][:] == ("sent", len(codes))
+        # Urgent first: in the group of 123 the under-six report (filed last) came first.
+        in_123 = [code for call in posts(emu, GROUPS["123"]) for code in codes
+                  if code in text_of(call)]
+        assert in_123[0] in urgent and len(in_123) == 3
     finally:
         emu.set_fault_policy(None)
         await running.stop()

@@ -26,6 +26,7 @@ ALLOWED = {
     (S.NEW, A.TRANSFER): S.TRANSFERRED, (S.CLAIMED, A.TRANSFER): S.TRANSFERRED,
     (S.TRANSFERRED, A.ACCEPT): S.NEW, (S.TRANSFERRED, A.SEND_BACK): None,
     (S.CLOSED, A.REOPEN): S.NEW, (S.NEW, A.ESCALATE): S.NEW,
+    (S.CLAIMED, A.ASSIGN): S.CLAIMED,
 }
 
 
@@ -66,6 +67,7 @@ CLOSED = ReportState(S.CLOSED, "137", 2, None)
     (CITIZEN, A.VIEW, REZAS, False), (MINA, A.VIEW, REZAS, True),
     (REZA, A.REOPEN, CLOSED, False), (ADMIN, A.REOPEN, CLOSED, True),
     (ADMIN, A.ESCALATE, NEW_137, False), (ADMIN, A.REMIND, NEW_137, False),
+    (REZA, A.ASSIGN, REZAS, True), (MINA, A.ASSIGN, REZAS, False), (ADMIN, A.ASSIGN, REZAS, True),
 ])
 def test_who_may_do_what(actor, action, report, allowed):
     assert may(actor, action, report) is allowed
