@@ -21,10 +21,11 @@ import handlers
 import i18n
 import jobs
 from context import BotContext, Services
-from delivery.alerts import RefusalAlerts
+from delivery.alerts import DeliveryFailures, RefusalAlerts
 from delivery.render import Renderer
 from delivery.sender import OutboxSender
 from geocoding import AddressLocator
+from fieldwork import Fieldwork
 from intake import ReportIntake
 from triage import Triage
 from settings import ConfigError, Settings, load_settings
@@ -106,15 +107,18 @@ def build_application(settings: Settings, geocoder: Geocoder | None | str = "def
                         settings.default_language, settings.delivery.send_timeout_seconds)
     sender = OutboxSender(db, renderer, chats, config_chats={
         queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None})
-    sender.on_failure = RefusalAlerts(db, settings.admins, sender.wake)
     if geocoder == "default":
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
                              country_codes=settings.geocoding.country_codes or None)
     intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake)
     triage = Triage(db, routing, settings.admins, sender.wake)
+    fieldwork = Fieldwork(db, triage, settings.volunteers.answer_minutes, sender.wake)
+    sender.on_failure = DeliveryFailures(
+        RefusalAlerts(db, settings.admins, sender.wake), fieldwork)
     application.bot_data["services"] = Services(settings=settings, db=db, intake=intake,
-                                                sender=sender, triage=triage)
+                                                sender=sender, triage=triage,
+                                                fieldwork=fieldwork)
     handlers.register(application)
     return application
 

@@ -10,6 +10,7 @@ from delivery.sender import OutboxSender
 from domain.routing import RoutingConfig
 from i18n import DEFAULT_LANGUAGE, Translator
 from intake import ReportIntake
+from fieldwork import Fieldwork
 from triage import Triage
 from settings import Settings
 from storage.db import Database
@@ -24,6 +25,7 @@ class Services:
     intake: ReportIntake
     sender: OutboxSender
     triage: Triage
+    fieldwork: Fieldwork
 
     @property
     def routing(self) -> RoutingConfig:

@@ -44,6 +44,9 @@ async def forget_seen_updates(context: BotContext) -> None:
 async def remind_and_escalate(context: BotContext) -> None:
     """Reports nobody claimed: a reminder in their group, then the fallback queue."""
     reminded, escalated = await context.services.triage.remind_and_escalate()
+    expired = await context.services.fieldwork.expire_offers()
+    if expired:
+        logger.info("%d volunteer offers expired unanswered", expired)
     if reminded or escalated:
         logger.info("unclaimed reports: %d reminded, %d escalated", reminded, escalated)
 

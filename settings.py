@@ -69,6 +69,14 @@ class DeliverySettings(BaseModel):
     send_timeout_seconds: float = Field(default=20, gt=0, le=120)
 
 
+class VolunteerSettings(BaseModel):
+    """``[volunteers]``: how long a volunteer has to answer an offer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer_minutes: float = Field(default=20, gt=0, le=24 * 60)
+
+
 class Settings(BaseSettings):
     """All of the bot's settings, validated."""
 
@@ -89,6 +97,7 @@ class Settings(BaseSettings):
     routing: RoutingOptions = RoutingOptions()
     geocoding: GeocodingSettings = GeocodingSettings()
     delivery: DeliverySettings = DeliverySettings()
+    volunteers: VolunteerSettings = VolunteerSettings()
 
     _routing_config: RoutingConfig | None = PrivateAttr(default=None)
 
@@ -124,7 +133,7 @@ class Settings(BaseSettings):
         return value or None
 
 
-TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery")
+TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers")
 
 
 def _env_name(field: str) -> str:

@@ -30,6 +30,7 @@ from domain.triage import (
     next_status,
 )
 from storage import outbox
+from storage.assignments import withdraw_on_change
 from storage.db import Database
 from storage.events import log_event
 from storage.staff import actor as load_actor
@@ -145,8 +146,11 @@ class Triage:
         change = Change(Action.UNCLAIM, report["version"], {
             "status": Status.NEW.value, "claimed_by": None, "claimed_by_name": None,
             "claimed_at": None, "waiting_since": iso(self.clock()), "reminded_at": None})
-        return await self._apply(report, user_id, change,
-                                 lambda conn, before, after: edit_post(conn, after))
+        async def effects(conn, before, after):
+            await withdraw_on_change(conn, after)
+            await edit_post(conn, after)
+
+        return await self._apply(report, user_id, change, effects)
 
     async def close(self, user_id: int, code: str, outcome: Outcome,
                     duplicate_of: str | None = None) -> Result:
@@ -160,6 +164,7 @@ class Triage:
                 return Result(Verdict.INVALID, report)
 
         async def effects(conn, before, after):
+            await withdraw_on_change(conn, after)
             await edit_post(conn, after)
             await tell_reporter(conn, after, f"reporter.closed_{outcome.value}")
             await ask_for_note(conn, user_id, after["report_id"])
@@ -179,6 +184,7 @@ class Triage:
             return Result(Verdict.INVALID, report)
 
         async def effects(conn, before, after):
+            await withdraw_on_change(conn, after)
             await edit_post(conn, after)
             await outbox.enqueue(
                 conn, f"transfer:{after['report_id']}:{after['version']}", "transfer_post",

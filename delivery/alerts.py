@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from storage import outbox
 from storage.db import Database
@@ -52,3 +52,18 @@ class RefusalAlerts:
                                {"queue_id": item.queue_id, "error": error.message,
                                 "code": report["code"] if report else "?"})
         self.wake()
+
+
+class DeliveryFailures:
+    """The sender's failure hook: refused queue posts alert the admins; a volunteer who
+    blocked the bot (403) is marked unavailable and the staff told."""
+
+    def __init__(self, refusals: RefusalAlerts, fieldwork) -> None:
+        self.refusals = refusals
+        self.fieldwork = fieldwork
+
+    async def __call__(self, item: OutboxItem, error: TelegramError) -> None:
+        if item.kind in ("volunteer_offer", "volunteer_pin") and isinstance(error, Forbidden):
+            await self.fieldwork.volunteer_unreachable(item.chat_id, item.report_id)
+            return
+        await self.refusals(item, error)

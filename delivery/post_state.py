@@ -11,6 +11,8 @@ Old, moved and returned messages keep no buttons: only the current post can be a
 
 from __future__ import annotations
 
+import html
+
 import aiosqlite
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -28,8 +30,11 @@ def _queue(routing: RoutingConfig, queue_id: str | None, language: str) -> str:
 
 
 def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: Translator,
-                 payload: dict | None = None) -> list[str]:
-    """The last lines of the caption: who has the report and what happened to it."""
+                 payload: dict | None = None, assignment: dict | None = None) -> list[str]:
+    """The last lines of the caption: who has the report and what happened to it.
+
+    ``assignment``: the live volunteer assignment (status, name, distance_km, feedback).
+    """
     payload = payload or {}
     language = tr.language
     if role == "moved":
@@ -52,6 +57,8 @@ def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: T
     elif status is Status.CLAIMED:
         lines.append(tr("state.claimed", name=report["claimed_by_name"] or "?",
                         time=staff_time(report["claimed_at"])))
+        if assignment:
+            lines += assignment_lines(assignment, tr)
     elif status is Status.TRANSFERRED:
         lines.append(tr("state.transferred",
                         queue=_queue(routing, report["transfer_to"], language)))
@@ -65,13 +72,28 @@ def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: T
     return lines
 
 
+def assignment_lines(assignment: dict, tr: Translator) -> list[str]:
+    name = assignment.get("name") or "—"
+    km = f"{assignment['distance_km']:.1f}" if assignment.get("distance_km") is not None else "?"
+    if assignment["status"] == "offered":
+        lines = [tr("asg.state_offered", name=name, km=km)]
+    else:
+        lines = [tr("asg.state_accepted", name=name, km=km)]
+    if assignment.get("feedback"):
+        lines.append(tr("asg.state_feedback", feedback=tr(f"asg.feedback_{assignment['feedback']}")))
+    return lines
+
+
 def _button(tr: Translator, key: str, action: str, argument: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(tr.plain(key), callback_data=make("tri", action, argument))
 
 
-def markup(report: aiosqlite.Row, photo_count: int, role: str,
-           tr: Translator) -> InlineKeyboardMarkup | None:
-    """The buttons for this message, or ``None`` for a message nobody acts on any more."""
+def markup(report: aiosqlite.Row, photo_count: int, role: str, tr: Translator,
+           assignable: bool = False) -> InlineKeyboardMarkup | None:
+    """The buttons for this message, or ``None`` for a message nobody acts on any more.
+
+    ``assignable``: a claimed report with a place and no live volunteer assignment.
+    """
     code = report["code"]
     views = list(view_buttons(report, photo_count, tr).inline_keyboard)
     if role == "transfer":
@@ -87,6 +109,9 @@ def markup(report: aiosqlite.Row, photo_count: int, role: str,
                  _button(tr, "tri.btn_unclaim", "unclaim", code)],
                 [_button(tr, "tri.btn_transfer", "xfer", code),
                  _button(tr, "tri.btn_duplicate", "dup", code)]]
+        if assignable:
+            rows.append([InlineKeyboardButton(tr.plain("asg.btn_assign"),
+                                              callback_data=make("asg", "menu", code))])
     elif status is Status.CLOSED:
         rows = [[_button(tr, "tri.btn_reopen", "reopen", code)]]
     else:
@@ -141,3 +166,50 @@ def contact_card(report: aiosqlite.Row, tr: Translator) -> Markup:
         lines.append(tr("claimer.phone", phone=report["contact_phone"]))
     lines.append(tr("claimer.keep_private"))
     return Markup("\n".join(lines))
+
+
+def volunteer_offer_text(report: aiosqlite.Row, assignment: aiosqlite.Row,
+                         tr: Translator) -> str:
+    """For the volunteer: the child and the place. Nothing about the reporter, ever."""
+    activity = tr(f"activity.{report['activity']}")
+    if report["activity_other"]:
+        activity = Markup(f"{activity}: {html.escape(report['activity_other'])}")
+    lines = [tr("asg.offer_title", code=report["code"]),
+             tr("post.child", activity=activity, age=tr(f"age.{report['age_band']}"),
+                count=report["children_count"]),
+             tr("post.time", time=staff_time(report["created_at"]))]
+    if report["danger"]:
+        lines.insert(1, tr("post.danger"))
+    if report["address_text"]:
+        lines.append(tr("post.address", address=report["address_text"][:300]))
+    if report["venue_title"]:
+        lines.append(tr("post.venue", title=report["venue_title"][:200]))
+    if assignment["distance_km"] is not None:
+        lines.append(tr("asg.offer_distance", km=f"{assignment['distance_km']:.1f}"))
+    if report["description"]:
+        lines.append(tr("post.description", text=report["description"][:500]))
+    lines.append(tr("asg.offer_safety"))
+    return "\n".join(lines)
+
+
+def offer_buttons(assignment_id: int, tr: Translator) -> InlineKeyboardMarkup:
+    argument = str(assignment_id)
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(tr.plain("asg.btn_accept"), callback_data=make("asg", "acc", argument)),
+        InlineKeyboardButton(tr.plain("asg.btn_decline"), callback_data=make("asg", "dec", argument)),
+    ]])
+
+
+def feedback_buttons(assignment_id: int, tr: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(tr.plain(f"asg.feedback_{kind}"),
+                              callback_data=make("asg", "fb", f"{assignment_id}.{kind}"))]
+        for kind in ("talked", "referred", "notfound", "police")])
+
+
+def volunteer_menu(code: str, candidates: list, tr: Translator) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(
+        tr.plain("asg.candidate", name=c.volunteer.name, km=f"{c.distance_km:.1f}",
+                 languages=",".join(c.volunteer.languages)),
+        callback_data=make("asg", "pick", f"{code}.{c.volunteer.user_id}"))] for c in candidates]
+    return InlineKeyboardMarkup([*rows, _back(tr, code)])

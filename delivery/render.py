@@ -16,12 +16,20 @@ from __future__ import annotations
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest
 
-from delivery.post_state import contact_card, markup, status_lines
+from delivery.post_state import (
+    contact_card,
+    markup,
+    offer_buttons,
+    status_lines,
+    volunteer_offer_text,
+)
 from delivery.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
 from domain.routing import RoutingConfig
 from i18n import Translator
 from storage.db import Database
 from storage.outbox import OutboxItem
+from storage.assignments import get as get_assignment
+from storage.assignments import live_with_name
 from storage.reports import get_report_by_id, photos_of
 from storage.users import get_language
 
@@ -53,6 +61,8 @@ class Renderer:
             return await self._claimer_contact(item, chat_id)
         if item.kind == "reminder":
             return await self._reminder(item, chat_id)
+        if item.kind in ("volunteer_offer", "volunteer_pin"):
+            return await self._volunteer(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     async def view(self, report, role: str, payload: dict | None = None,
@@ -62,10 +72,12 @@ class Renderer:
         photos = await photos_of(self.db, report["report_id"])
         tr = Translator(language)
         names = Names.of(report, self.routing, language)
-        status = status_lines(report, role, self.routing, tr, payload)
+        assignment = await live_with_name(self.db, report["report_id"])
+        status = status_lines(report, role, self.routing, tr, payload, assignment)
         limit = CAPTION_LIMIT if photos else TEXT_LIMIT
         text = caption(report, len(photos), names, tr, limit, status)
-        return text, markup(report, len(photos), role, tr), photos
+        assignable = assignment is None and report["latitude"] is not None
+        return text, markup(report, len(photos), role, tr, assignable), photos
 
     async def _post(self, item: OutboxItem, chat_id: int, role: str) -> Message:
         """Rendered from the report as it is now, so a retried post is never out of date."""
@@ -106,6 +118,29 @@ class Renderer:
         report = await get_report_by_id(self.db, item.report_id)
         tr = Translator(await get_language(self.db, chat_id, self.default_language))
         return await self.bot.send_message(chat_id, contact_card(report, tr), **self.timeouts)
+
+    async def _volunteer(self, item: OutboxItem, chat_id: int) -> Message | None:
+        """The offer to a volunteer: what is needed to find the child, never who reported it.
+        Nothing is sent if the offer ended before it could go out."""
+        assignment = await get_assignment(self.db, item.payload["assignment_id"])
+        if assignment is None or assignment["status"] not in ("offered", "accepted"):
+            return None
+        report = await get_report_by_id(self.db, item.report_id)
+        if item.kind == "volunteer_pin":
+            return await self.bot.send_location(chat_id, report["latitude"],
+                                                report["longitude"], **self.timeouts)
+        tr = Translator(await get_language(self.db, chat_id, self.default_language))
+        text = volunteer_offer_text(report, assignment, tr)
+        buttons = offer_buttons(assignment["assignment_id"], tr)
+        photos = await photos_of(self.db, report["report_id"])
+        if photos and photos[0]["kind"] == "photo":
+            return await self.bot.send_photo(chat_id, photo=photos[0]["file_id"], caption=text,
+                                             reply_markup=buttons, **self.timeouts)
+        if photos:
+            return await self.bot.send_document(chat_id, document=photos[0]["file_id"],
+                                                caption=text, reply_markup=buttons,
+                                                **self.timeouts)
+        return await self.bot.send_message(chat_id, text, reply_markup=buttons, **self.timeouts)
 
     async def _reminder(self, item: OutboxItem, chat_id: int) -> Message:
         report = await get_report_by_id(self.db, item.report_id)

@@ -12,6 +12,7 @@ def register(application: Application) -> None:
     ``handlers.callback_data`` (delivery code does) does not pull in every handler.
     """
     from handlers import (
+        assignment_buttons,
         common,
         errors,
         other_input,
@@ -28,6 +29,7 @@ def register(application: Application) -> None:
     report.register(application)
     queue_groups.register(application)
     triage_buttons.register(application)
+    assignment_buttons.register(application)
     staff_admin.register(application)
     staff_views.register(application)
     volunteers.register(application)

@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "lang": frozenset({"set"}),
     "post": frozenset({"details", "pin", "photos"}),
     # staff triage; the argument is a report code, or "<code>.<choice>"
+    "asg": frozenset({"menu", "pick", "acc", "dec", "fb"}),  # volunteer assignment
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",

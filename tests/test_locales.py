@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 import i18n
 from domain.triage import Outcome, SendBackReason, Status
+from fieldwork import FEEDBACK
 from domain.report_draft import EDITABLE_STEPS, Activity, AgeBand, ContactMode, Step
 from handlers.menu import MENU_ITEMS
 
@@ -60,6 +61,8 @@ def keys_built_at_run_time():
     keys |= {f"outcome.{outcome.value}" for outcome in Outcome}
     keys |= {f"reporter.closed_{outcome.value}" for outcome in Outcome}
     keys |= {f"sendback.{reason.value}" for reason in SendBackReason}
+    keys |= {f"asg.feedback_{kind}" for kind in FEEDBACK}
+    keys |= {f"asg.feedback_staff_{kind}" for kind in FEEDBACK}
     from bot import COMMANDS
     keys |= {f"command.{name}" for name in COMMANDS}
     return keys
