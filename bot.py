@@ -35,7 +35,7 @@ from storage.queues import queue_chats
 
 logger = logging.getLogger("bot")
 
-COMMANDS = ("report", "myreports", "numbers", "language", "help", "cancel")
+COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "help", "cancel")
 
 
 async def on_startup(application: Application) -> None:

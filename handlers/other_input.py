@@ -29,6 +29,8 @@ def register(application: Application) -> None:
     """Last handlers of group 0, for private chats only (staff groups are left alone)."""
     private = filters.ChatType.PRIVATE
     application.add_handlers([
-        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, edited_message),
+        # A live location shared earlier moves by edits: nothing to answer there.
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & ~filters.LOCATION,
+                       edited_message),
         MessageHandler(private & filters.UpdateType.MESSAGE, unknown_message),
     ])
