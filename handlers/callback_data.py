@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "lang": frozenset({"set"}),
     "post": frozenset({"details", "pin", "photos"}),
     # staff triage; the argument is a report code, or "<code>.<choice>"
+    "view": frozenset({"queue", "mine"}),  # paging through /queue and /mine
     "asg": frozenset({"menu", "pick", "acc", "dec", "fb"}),  # volunteer assignment
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
