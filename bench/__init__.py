@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (not tests: timings on a shared machine are noisy)."""
