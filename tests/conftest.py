@@ -9,11 +9,21 @@ import pytest
 
 from bot import build_application
 from settings import load_settings
+from storage.db import Database
 from tests.emulator import BotAPIEmulator
 from tests.fake_geocoder import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+@pytest.fixture
+async def db(tmp_path):
+    """A real, migrated SQLite file for storage-level tests."""
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.connect()
+    yield database
+    await database.close()
 
 
 @pytest.fixture

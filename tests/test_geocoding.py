@@ -17,14 +17,6 @@ AZADI = (35.6997, 51.3380)
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 def fake():
     return FakeGeocoder({"تجریش": TAJRISH, "azadi": AZADI})
 

@@ -18,14 +18,6 @@ ROUTED = Routed(queue="137", rule="public_space", region="tehran", latitude=35.7
                 longitude=51.4, geocoded=False, place_verified=True)
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
-
-
 async def stored_report(db: Database, user_id: int = 7) -> int:
     """A finished draft submitted as a report; its report_id."""
     await users.touch_user(db, user_id, "fa")

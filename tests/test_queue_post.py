@@ -41,14 +41,6 @@ def catalogs():
     i18n.compile_catalogs()
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
-
-
 class Reports:
     """Files reports through the real draft → submit path and reads their stored rows back."""
 

@@ -29,14 +29,6 @@ from storage.reports import Routed
 QUEUE_CHAT = -100137
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
-
-
 class FakeTelegram:
     """The render seam: records every call, answers with a Message or raises what it is told."""
 

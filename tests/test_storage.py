@@ -16,14 +16,6 @@ ROUTED = Routed(queue="137", rule="public_space", region="tehran", latitude=35.7
                 longitude=51.4, geocoded=False, place_verified=True)
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
-
-
 async def finished_draft(db, user_id=7, contact="anonymous"):
     await users.touch_user(db, user_id, "fa")
     stored = await drafts.start_draft(db, user_id, user_id)

@@ -18,7 +18,7 @@ from domain.triage import (
     next_status,
 )
 from storage.triage import Change, apply
-from tests.test_storage import ROUTED, db, finished_draft  # noqa: F401  (db is a fixture)
+from tests.test_storage import ROUTED, finished_draft
 
 S, A = Status, Action
 ALLOWED = {

@@ -10,7 +10,7 @@ from geopy.distance import geodesic
 
 from storage import users
 from storage import volunteers as v
-from storage.db import Database, migrations
+from storage.db import migrations
 
 AZADI = (35.6997, 51.3380)        # Azadi square, Tehran
 TAJRISH = (35.8046, 51.4330)      # Tajrish square, north Tehran (~14.5 km from Azadi)
@@ -18,14 +18,6 @@ ENGHELAB = (35.7009, 51.3912)     # Enghelab square (~4.8 km east of Azadi)
 RAILWAY = (35.6608, 51.3975)      # Tehran railway station (~7 km from Azadi)
 QOM_SHRINE = (34.6416, 50.8789)   # Qom (~125 km from Tehran)
 QOM_BRIDGE = (34.6460, 50.8850)   # a bridge in Qom, ~0.75 km from the shrine
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.connect()
-    yield database
-    await database.close()
 
 
 def details(point=AZADI, radius=5, languages=("fa",), name="Sara", phone="+989121234567"):
