@@ -38,7 +38,9 @@ class AddressLocator:
         self.min_interval = min_interval
         self.country_codes = country_codes
         self._lock = asyncio.Lock()
-        self._last_request = 0.0
+        # None until the first request: time.monotonic() counts from boot, so any number
+        # standing for "long ago" would hold up the first lookup on a freshly booted machine.
+        self._last_request: float | None = None
 
     async def locate(self, address: str) -> tuple[float, float] | None:
         """Coordinates for ``address`` from the cache or the geocoder; ``None`` if unknown."""
@@ -65,9 +67,10 @@ class AddressLocator:
 
     async def _ask(self, address: str) -> tuple[float, float] | None:
         async with self._lock:
-            wait = self._last_request + self.min_interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if self._last_request is not None:
+                wait = self._last_request + self.min_interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             try:
                 return await asyncio.to_thread(self._geocode, address)
             finally:
