@@ -6,6 +6,7 @@ text contains that catalog message's first line (HTML stripped) in the person's 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 
@@ -81,18 +82,30 @@ class Person:
                         return message
         raise AssertionError(f"no message with a button {data_prefix!r} in chat {self.id}")
 
-    def button_data(self, data_prefix: str) -> str:
-        message = self.message_with_button(data_prefix)
+    def button_data(self, data_prefix: str, message: dict | None = None) -> str:
+        message = message or self.message_with_button(data_prefix)
         for row in message["reply_markup"]["inline_keyboard"]:
             for button in row:
                 if button.get("callback_data", "").startswith(data_prefix):
                     return button["callback_data"]
         raise AssertionError(data_prefix)
 
+    async def await_button(self, data_prefix: str, timeout: float = 10) -> dict:
+        """The newest message with such a button, waiting for the bot to send or edit it in:
+        an earlier press may have been answered before its edit arrived."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                return self.message_with_button(data_prefix)
+            except AssertionError:
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise
+            await asyncio.sleep(0.02)
+
     async def press(self, data_prefix: str, *, expect: str | None = None,
                     text: str | None = None, data: str | None = None, message: dict | None = None):
         """Press the newest button whose data starts with ``data_prefix`` (or send ``data``)."""
-        message = message or self.message_with_button(data_prefix)
+        message = message or await self.await_button(data_prefix)
         mark = self.emu.mark()
-        self.user.press(message, data or self.button_data(data_prefix))
+        self.user.press(message, data or self.button_data(data_prefix, message))
         return await self.wait_for(expect, after=mark, text=text)
