@@ -15,11 +15,11 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-RUN python -c "import i18n; i18n.compile_catalogs()" \
+RUN python -c "from child_report_bot import i18n; i18n.compile_catalogs()" \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin bot \
     && mkdir -p /data \
     && chown bot /data
 
 USER 10001
 VOLUME ["/data"]
-CMD ["python", "bot.py"]
+CMD ["python", "-m", "child_report_bot"]

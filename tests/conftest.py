@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import build_application
-from settings import load_settings
-from storage.db import Database
-from tests.emulator import BotAPIEmulator
-from tests.fake_geocoder import FakeGeocoder
+from child_report_bot.bot import build_application
+from child_report_bot.settings import load_settings
+from child_report_bot.storage.db import Database
+from tests.support.emulator import BotAPIEmulator
+from tests.support.fake_geocoder import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token-for-the-emulator"

@@ -1,0 +1,1 @@
+"""The child report bot: a Telegram bot for reporting working and street children."""

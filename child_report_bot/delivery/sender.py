@@ -1,0 +1,161 @@
+"""Delivers the outbox: urgent first, within Telegram's limits, retrying what can be retried.
+
+One task, started from ``post_init``. It sleeps until a message is due or ``wake()`` is called
+after a transaction that queued one. Each message is marked sent only after Telegram answered;
+429 waits ``retry_after``, 5xx, timeouts and network errors back off exponentially, and a refusal
+that will not change (400, 403) is recorded as failed and logged.
+
+The request rate itself is kept by PTB's ``AIORateLimiter`` on the bot (30/s overall, 20/min per
+group), so this loop only decides *what* to send next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import warnings
+from collections.abc import Awaitable, Callable
+
+from telegram import Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from child_report_bot.storage import outbox
+from child_report_bot.storage.db import Database
+from child_report_bot.storage.outbox import OutboxItem
+from child_report_bot.storage.queues import migrate_chat
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+IDLE_CHECK = 30.0  # look at the table at least this often, whatever happens
+
+# (item, chat_id) -> the message Telegram returned
+Render = Callable[[OutboxItem, int], Awaitable[Message | None]]
+ChatResolver = Callable[[], Awaitable[dict[str, int]]]
+FailureHook = Callable[[OutboxItem, TelegramError], Awaitable[None]]
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    """Seconds to wait; PTB 22 warns that ``retry_after`` becomes a timedelta, so accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def backoff(attempts: int) -> float:
+    """1 s, 2 s, 4 s … capped at five minutes, with jitter so retries do not march in step."""
+    exponent = min(max(0, attempts), 16)  # 2**16 s is past the cap; larger would overflow
+    return min(MAX_BACKOFF, 2.0 ** exponent) * random.uniform(0.8, 1.2)
+
+
+class OutboxSender:
+    """The single consumer of the outbox table."""
+
+    def __init__(self, db: Database, render: Render, queue_chats: ChatResolver,
+                 on_failure: FailureHook | None = None,
+                 config_chats: dict[str, int] | None = None) -> None:
+        self.db = db
+        self.config_chats = config_chats or {}  # queue -> chat_id set in config.toml
+        self.render = render
+        self.queue_chats = queue_chats
+        self.on_failure = on_failure
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next timer."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+                chats = await self.queue_chats()
+                pause = await outbox.seconds_until_next(self.db, chats)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox sender failed; trying again shortly")
+                pause = 5.0
+            pause = IDLE_CHECK if pause is None else min(pause, IDLE_CHECK)
+            if pause > 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
+                except TimeoutError:
+                    pass
+
+    async def deliver_due(self) -> int:
+        """Send everything due now; return how many were delivered.
+
+        One message at a time, asking the table again after each: an urgent message queued (or
+        coming due after a retry) meanwhile goes next, not after a batch picked earlier.
+        """
+        delivered = 0
+        while True:
+            chats = await self.queue_chats()
+            batch = await outbox.due(self.db, chats, limit=1)
+            if not batch:
+                return delivered
+            delivered += await self._deliver(batch[0], chats)
+
+    async def _deliver(self, item: OutboxItem, chats: dict[str, int]) -> int:
+        chat_id = chats[item.queue_id] if item.queue_id else item.chat_id
+        try:
+            message = await self.render(item, chat_id)
+        except RetryAfter as exc:
+            delay = _retry_after(exc)
+            logger.warning("outbox %s: flood limit, retry in %.0f s", item.outbox_id, delay)
+            await outbox.retry_later(self.db, item, delay, f"429 retry after {delay}")
+            return 0
+        except (BadRequest, Forbidden) as exc:
+            logger.error("outbox %s (%s to %s) refused for good: %s", item.outbox_id, item.kind,
+                         chat_id, exc.message)
+            await outbox.mark_failed(self.db, item, f"{type(exc).__name__}: {exc.message}")
+            if self.on_failure is not None:
+                await self.on_failure(item, exc)
+            return 0
+        except ChatMigrated as exc:  # the group became a supergroup: follow it, send again now
+            logger.warning("chat %s migrated to %s", chat_id, exc.new_chat_id)
+            await migrate_chat(self.db, chat_id, exc.new_chat_id, self.config_chats)
+            await outbox.retry_later(self.db, item, 1, f"chat migrated to {exc.new_chat_id}")
+            return 0
+        except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
+            delay = backoff(item.attempts)
+            logger.warning("outbox %s: %s; retry in %.1f s", item.outbox_id, exc.message, delay)
+            await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc.message}")
+            return 0
+        except Exception as exc:  # anything else must not block the rows behind this one
+            delay = backoff(item.attempts)
+            logger.exception("outbox %s (%s to %s) failed unexpectedly; retry in %.1f s",
+                             item.outbox_id, item.kind, chat_id, delay)
+            await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc}")
+            return 0
+        await outbox.mark_sent(self.db, item, chat_id,
+                               message.message_id if message is not None else None)
+        logger.info("outbox %s delivered (%s to %s)", item.outbox_id, item.kind, chat_id)
+        return 1

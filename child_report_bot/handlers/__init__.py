@@ -1,0 +1,38 @@
+"""Telegram-facing code: turns updates into calls on ``domain`` and ``storage``."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register(application: Application) -> None:
+    """Add every handler in the order they must be tried.
+
+    The modules are imported here, not at the top, so that importing a light module such as
+    ``handlers.callback_data`` (delivery code does) does not pull in every handler.
+    """
+    from child_report_bot.handlers import (
+        assignment_buttons,
+        common,
+        errors,
+        other_input,
+        queue_groups,
+        report,
+        staff_admin,
+        staff_views,
+        tracking,
+        triage_buttons,
+        volunteers,
+    )
+
+    tracking.register(application)
+    report.register(application)
+    queue_groups.register(application)
+    triage_buttons.register(application)
+    assignment_buttons.register(application)
+    staff_admin.register(application)
+    staff_views.register(application)
+    volunteers.register(application)
+    common.register(application)
+    other_input.register(application)
+    application.add_error_handler(errors.on_error)

@@ -1,0 +1,44 @@
+"""The error handler: log with context first, then tell the person something went wrong."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from child_report_bot.context import BotContext
+from child_report_bot.i18n import Translator
+from child_report_bot.storage.users import get_language
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure; if a person was waiting for an answer, apologise in their language."""
+    logger.error("error while handling update %s", getattr(update, "update_id", None),
+                 exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    try:
+        tr = await _translator_for(update, context)
+        if update.callback_query:
+            await update.callback_query.answer(tr.plain("error.internal"), show_alert=True)
+        else:
+            await update.effective_chat.send_message(tr("error.internal"))
+    except TelegramError:
+        logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def _translator_for(update: Update, context: BotContext) -> Translator:
+    """The error handler gets a fresh context, so look the person's language up again."""
+    default = context.services.settings.default_language
+    if update.effective_user is None:
+        return Translator(default)
+    try:
+        return Translator(await get_language(context.db, update.effective_user.id, default))
+    except Exception:  # the database may be what failed; apologise in the default language
+        logger.warning("could not read the language of user %s", update.effective_user.id)
+        return Translator(default)

@@ -1,0 +1,121 @@
+"""The report conversation: which handler answers what, at which step."""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from child_report_bot.context import BotContext
+from child_report_bot.domain.report_draft import Step
+from child_report_bot.handlers import report_steps as steps
+from child_report_bot.handlers import report_summary as summary
+from child_report_bot.ui.callback_data import matcher
+from child_report_bot.ui.menu import any_menu_text, menu_text
+from child_report_bot.handlers.report_flow import reject, with_draft
+from child_report_bot.storage.drafts import StoredDraft
+from child_report_bot.storage.persistence import REPORT_CONVERSATION
+
+NEW_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+TEXT = NEW_MESSAGE & filters.TEXT & ~filters.COMMAND
+IMAGE = NEW_MESSAGE & (filters.PHOTO | filters.Document.IMAGE)
+
+
+@with_draft
+async def wrong_input(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Anything the current step cannot use: say what it needs; keep every earlier answer."""
+    message = update.message
+    reason = "error.wrong_input"
+    if message.text and len(message.text) > 1000:
+        reason = "error.text_too_long_here"
+    await reject(update, context, stored, reason,
+                 expected=context.tr(f"expect.{stored.step.name.lower()}"))
+    return stored.step
+
+
+@with_draft
+async def stale_button(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """A report button that belongs to another step (an old message): explain, change nothing."""
+    await update.callback_query.answer(context.tr.plain("error.stale_button"), show_alert=True)
+    return stored.step
+
+
+def _cb(callback, *actions: str) -> CallbackQueryHandler:
+    return CallbackQueryHandler(callback, pattern=matcher("rep", *actions))
+
+
+def build_conversation() -> ConversationHandler:
+    """The ConversationHandler for reports (persistent through the drafts table)."""
+    report_text = NEW_MESSAGE & menu_text("report")
+    answer_text = TEXT & ~any_menu_text()
+    states = {
+        Step.DANGER: [_cb(steps.on_danger, "danger")],
+        Step.ACTIVITY: [_cb(steps.on_activity, "act")],
+        Step.ACTIVITY_OTHER: [MessageHandler(answer_text, steps.on_activity_other)],
+        Step.AGE: [_cb(steps.on_age, "age")],
+        Step.COUNT: [_cb(steps.on_count, "count"), MessageHandler(answer_text, steps.on_count)],
+        Step.LOCATION: [
+            MessageHandler(NEW_MESSAGE & (filters.LOCATION | filters.VENUE), steps.on_location),
+            MessageHandler(answer_text, steps.on_location_text),
+            _cb(steps.on_use_address, "addr"),
+        ],
+        Step.ADDRESS: [
+            MessageHandler(NEW_MESSAGE & (filters.LOCATION | filters.VENUE), steps.on_location),
+            MessageHandler(answer_text, steps.on_address),
+        ],
+        Step.PHOTOS: [MessageHandler(IMAGE, steps.on_photo), _cb(steps.on_photos_button, "photos")],
+        Step.DESCRIPTION: [
+            MessageHandler(answer_text, steps.on_description),
+            _cb(steps.on_description, "desc"),
+        ],
+        Step.CONTACT: [_cb(steps.on_contact_mode, "contact")],
+        Step.PHONE: [
+            MessageHandler(NEW_MESSAGE & (filters.CONTACT | answer_text), steps.on_phone),
+        ],
+        Step.SUMMARY: [
+            _cb(summary.on_submit, "submit"),
+            _cb(summary.on_edit, "edit"),
+            _cb(summary.on_goto, "goto"),
+            _cb(summary.on_back, "back"),
+            _cb(summary.on_cancel_button, "cancel"),
+        ],
+    }
+    fallbacks = [
+        CommandHandler("cancel", summary.cancel),
+        _cb(summary.cancel, "discard"),
+        CommandHandler(["start", "report"], summary.offer_resume),
+        MessageHandler(report_text, summary.offer_resume),
+        _cb(summary.on_resume, "resume"),
+        _cb(summary.on_restart, "restart"),
+        MessageHandler(NEW_MESSAGE & ~filters.COMMAND & ~any_menu_text(), wrong_input),
+        _cb(stale_button),
+    ]
+    with warnings.catch_warnings():
+        # per_message=False is right here: one report per user, whichever message a button is on.
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("report", summary.start_report, filters=filters.ChatType.PRIVATE),
+                MessageHandler(report_text, summary.start_report),
+            ],
+            states=states,
+            fallbacks=fallbacks,
+            name=REPORT_CONVERSATION,
+            persistent=True,
+        )
+
+
+def register(application: Application) -> None:
+    """Add the conversation, then the handler for report buttons pressed outside one."""
+    application.add_handler(build_conversation())
+    application.add_handler(CallbackQueryHandler(summary.report_button_outside,
+                                                 pattern=matcher("rep")))

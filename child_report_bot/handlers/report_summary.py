@@ -1,0 +1,158 @@
+"""Starting, resuming, reviewing, changing, cancelling and submitting a report."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import ConversationHandler
+
+from child_report_bot.context import BotContext
+from child_report_bot.domain.report_draft import ContactMode, InvalidAnswer, Step, start_editing
+from child_report_bot.ui import report_views as views
+from child_report_bot.ui.callback_data import parse
+from child_report_bot.ui.menu import main_menu
+from child_report_bot.handlers.report_flow import ask, edit_quietly, reject, stay, with_draft
+from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, start_draft
+from child_report_bot.storage.reports import ContactDetails, get_report_for_draft
+
+logger = logging.getLogger(__name__)
+
+
+async def start_report(update: Update, context: BotContext, *, answered: bool = False) -> Step:
+    """Begin a report, or — if one is unfinished — ask whether to continue it."""
+    if update.callback_query and not answered:
+        await update.callback_query.answer()
+    stored = await get_draft(context.db, update.effective_user.id)
+    if stored is not None:
+        return await offer_resume(update, context)
+    stored = await start_draft(context.db, update.effective_user.id, update.effective_chat.id)
+    await update.effective_chat.send_message(
+        context.tr("report.intro"), reply_markup=ReplyKeyboardRemove()
+    )
+    await ask(update, context, stored)
+    return stored.step
+
+
+@with_draft
+async def offer_resume(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """/start or /report in the middle of a report: continue it or start over?"""
+    await update.effective_chat.send_message(
+        context.tr("report.resume_prompt"), reply_markup=views.resume_choice(context.tr)
+    )
+    return stored.step
+
+
+@with_draft
+async def on_resume(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Continue where the citizen was: ask the current question again."""
+    await update.callback_query.answer()
+    await edit_quietly(update.callback_query.edit_message_reply_markup(None))
+    await ask(update, context, stored)
+    return stored.step
+
+
+async def on_restart(update: Update, context: BotContext) -> Step:
+    """Throw the unfinished report away and begin a new one."""
+    await update.callback_query.answer()
+    await edit_quietly(update.callback_query.edit_message_reply_markup(None))
+    await delete_draft(context.db, update.effective_user.id)
+    return await start_report(update, context, answered=True)
+
+
+@with_draft
+async def on_edit(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Show which step to change."""
+    await update.callback_query.answer()
+    await edit_quietly(update.callback_query.edit_message_reply_markup(views.edit_menu(context.tr)))
+    return stored.step
+
+
+@with_draft
+async def on_goto(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Go back to one step; after it the citizen returns to the summary."""
+    name = parse(update.callback_query.data).argument.upper()
+    try:
+        step = start_editing(stored.draft, Step[name])
+    except (KeyError, InvalidAnswer):
+        await reject(update, context, stored, "error.invalid_button")
+        return stored.step
+    await update.callback_query.answer()
+    await edit_quietly(update.callback_query.edit_message_reply_markup(None))
+    await stay(update, context, stored, step)
+    await ask(update, context, stored)
+    return step
+
+
+@with_draft
+async def on_back(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Back to the summary's own buttons."""
+    await update.callback_query.answer()
+    _text, markup = views.summary(stored.draft, stored.draft_id, context.tr)
+    await edit_quietly(update.callback_query.edit_message_reply_markup(markup))
+    return stored.step
+
+
+@with_draft
+async def on_cancel_button(update: Update, context: BotContext, stored: StoredDraft) -> Step:
+    """Ask before throwing a whole report away."""
+    await update.callback_query.answer()
+    await update.effective_chat.send_message(
+        context.tr("report.confirm_cancel"), reply_markup=views.cancel_confirm(context.tr)
+    )
+    return stored.step
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """/cancel, or "yes, discard": drop the draft; nothing was sent to anyone."""
+    if update.callback_query:
+        await update.callback_query.answer()
+        await edit_quietly(update.callback_query.edit_message_reply_markup(None))
+    await delete_draft(context.db, update.effective_user.id)
+    await update.effective_chat.send_message(
+        context.tr("report.cancelled"), reply_markup=main_menu(context.tr)
+    )
+    return ConversationHandler.END
+
+
+@with_draft
+async def on_submit(update: Update, context: BotContext, stored: StoredDraft) -> object:
+    """Store the report (one transaction), then tell the citizen its code and what comes next."""
+    query = update.callback_query
+    draft_id = parse(query.data).argument
+    if draft_id != stored.draft_id:
+        return await _old_submit_button(update, context, draft_id) or stored.step
+    if stored.draft.missing_step() is not None:
+        await reject(update, context, stored, "error.incomplete")
+        return stored.step
+    user = update.effective_user
+    contact = None
+    if stored.draft.contact_mode is not ContactMode.ANONYMOUS:
+        contact = ContactDetails(name=user.full_name, username=user.username)
+    await query.answer()  # looking a typed address up may take a moment
+    accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
+                                                    context.language, contact)
+    logger.info("report %s stored (new=%s)", accepted.submitted.code, accepted.submitted.created)
+    text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
+    await edit_quietly(query.edit_message_text(text))
+    await update.effective_chat.send_message(views.received(accepted, context.tr),
+                                             reply_markup=main_menu(context.tr))
+    return ConversationHandler.END
+
+
+async def _old_submit_button(update: Update, context: BotContext, draft_id: str) -> None:
+    report = await get_report_for_draft(context.db, draft_id)
+    key = "report.already_received" if report else "error.stale_button"
+    await update.callback_query.answer(
+        context.tr.plain(key, code=report["code"] if report else ""), show_alert=True
+    )
+
+
+async def report_button_outside(update: Update, context: BotContext) -> None:
+    """A report button pressed when no report is open: a second tap on Submit, or an old one."""
+    button = parse(update.callback_query.data)
+    if button.action == "submit":
+        await _old_submit_button(update, context, button.argument)
+        return
+    await update.callback_query.answer(context.tr.plain("error.stale_button"), show_alert=True)
+

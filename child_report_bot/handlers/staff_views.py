@@ -1,0 +1,261 @@
+"""Staff views in private chat: /queue, /mine, /show <code>, /stats [days], /export [from] [to].
+
+Staff see the reports of their queues (and those being transferred to them); admins see all.
+Anyone else is refused politely and the attempt is audited. No view shows who reported, except
+/show to the report's claimer, who also got the contact card when claiming.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import jdatetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from child_report_bot.context import BotContext
+from child_report_bot.ui.post_state import contact_card, status_lines
+from child_report_bot.ui.queue_post import TEXT_LIMIT, Names, caption
+from child_report_bot.domain.codes import parse_code
+from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored, staff_time
+from child_report_bot.domain.triage import Action
+from child_report_bot.ui.callback_data import make, matcher, parse
+from child_report_bot.handlers.report_flow import edit_quietly
+from child_report_bot.i18n import Translator
+from child_report_bot.storage import stats
+from child_report_bot.storage.events import events_of, log_event
+from child_report_bot.storage.reports import photos_of
+
+MAX_DAYS = 3660
+
+
+async def _queues_or_refuse(update: Update, context: BotContext, view: str):
+    """The queues this person may see (``None``: all, for admins), or ``False`` if none."""
+    actor = await context.services.triage.actor(update.effective_user.id)
+    if actor.is_admin:
+        return None
+    if actor.queues:
+        return actor.queues
+    async with context.db.transaction() as conn:
+        await log_event(conn, None, update.effective_user.id, "auth.denied", view=view)
+    await update.effective_message.reply_text(context.tr("view.staff_only"))
+    return False
+
+
+def _line(report, tr: Translator, routing) -> str:
+    waited = dt.datetime.now(dt.UTC) - parse_stored(report["created_at"])
+    hours = int(waited.total_seconds() // 3600)
+    queue = routing.queue(report["queue"])
+    return tr("view.line", mark="🚨" if report["urgent"] else "•", code=report["code"],
+              activity=tr(f"activity.{report['activity']}"), age=tr(f"age.{report['age_band']}"),
+              status=tr(f"status.{report['status']}"),
+              queue=queue.title(tr.language) if queue else report["queue"],
+              hours=tr.digits(hours))
+
+
+async def _listing(update: Update, context: BotContext, mine: bool, page: int) -> None:
+    queues = await _queues_or_refuse(update, context, "mine" if mine else "queue")
+    if queues is False:
+        return
+    tr = context.tr
+    rows, total = await stats.open_reports(
+        context.db, queues, page, claimed_by=update.effective_user.id if mine else None)
+    if not total:
+        text, markup = tr("view.empty"), None
+    else:
+        pages = (total + stats.PAGE_SIZE - 1) // stats.PAGE_SIZE
+        page = min(page, pages - 1)
+        head = tr("view.mine_title" if mine else "view.queue_title", count=tr.digits(total),
+                  page=tr.digits(page + 1), pages=tr.digits(pages))
+        lines = [_line(row, tr, context.services.routing) for row in rows]
+        text = "\n".join([head, *lines, tr("view.show_hint")])
+        kind = "mine" if mine else "queue"
+        buttons = []
+        if page > 0:
+            buttons.append(InlineKeyboardButton(tr.plain("view.btn_prev"),
+                                                callback_data=make("view", kind, str(page - 1))))
+        if page + 1 < pages:
+            buttons.append(InlineKeyboardButton(tr.plain("view.btn_next"),
+                                                callback_data=make("view", kind, str(page + 1))))
+        markup = InlineKeyboardMarkup([buttons]) if buttons else None
+    if update.callback_query:
+        await update.callback_query.answer()
+        await edit_quietly(update.callback_query.edit_message_text(text, reply_markup=markup))
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def queue_command(update: Update, context: BotContext) -> None:
+    await _listing(update, context, mine=False, page=0)
+
+
+async def mine_command(update: Update, context: BotContext) -> None:
+    await _listing(update, context, mine=True, page=0)
+
+
+async def page_button(update: Update, context: BotContext) -> None:
+    button = parse(update.callback_query.data)
+    page = int(button.argument) if button.argument.isdigit() else 0
+    await _listing(update, context, mine=button.action == "mine", page=page)
+
+
+async def show_command(update: Update, context: BotContext) -> None:
+    tr, user = context.tr, update.effective_user
+    code = parse_code(to_ascii_digits(" ".join(context.args or [])))
+    if code is None:
+        await update.effective_message.reply_text(tr("view.show_usage"))
+        return
+    refusal, report, _ = await context.services.triage.check(user.id, Action.VIEW, code,
+                                                             view="show")
+    if refusal is not None:
+        key = "view.no_such_report" if report is None else "auth.not_allowed"
+        await update.effective_message.reply_text(tr(key, code=code))
+        return
+    routing = context.services.routing
+    photos = await photos_of(context.db, report["report_id"])
+    text = caption(report, len(photos), Names.of(report, routing, tr.language), tr, TEXT_LIMIT,
+                   status_lines(report, "main", routing, tr))
+    history = [tr("view.history_title")]
+    for event in (await events_of(context.db, report["report_id"]))[-15:]:
+        history.append(tr("view.history_line", time=staff_time(event["created_at"]).split(" (")[0],
+                          action=event["action"], actor=event["actor_id"] or "—"))
+    chat = update.effective_chat
+    await chat.send_message(text)
+    await chat.send_message("\n".join(history))
+    if photos:
+        kinds = {p["kind"] for p in photos}
+        if len(photos) > 1 and kinds == {"photo"}:
+            await chat.send_media_group([InputMediaPhoto(p["file_id"]) for p in photos])
+        else:
+            for photo in photos:
+                if photo["kind"] == "photo":
+                    await chat.send_photo(photo["file_id"])
+                else:
+                    await chat.send_document(photo["file_id"])
+    if report["latitude"] is not None:
+        await chat.send_location(report["latitude"], report["longitude"])
+    if report["claimed_by"] == user.id and report["contact_mode"] != "anonymous":
+        await chat.send_message(contact_card(report, tr))
+    async with context.db.transaction() as conn:
+        await log_event(conn, report["report_id"], user.id, "report.viewed_show")
+
+
+def _counts(tr: Translator, title: str, counter, label) -> str:
+    items = ", ".join(f"{label(key)}: {tr.digits(n)}" for key, n in counter.most_common())
+    return f"{tr(title)} {items}"
+
+
+async def stats_command(update: Update, context: BotContext) -> None:
+    tr = context.tr
+    argument = to_ascii_digits(" ".join(context.args or [])).strip()
+    if argument and not (argument.isdigit() and 1 <= int(argument) <= MAX_DAYS):
+        await update.effective_message.reply_text(tr("stats.usage", most=MAX_DAYS))
+        return
+    queues = await _queues_or_refuse(update, context, "stats")
+    if queues is False:
+        return
+    days = int(argument) if argument else 30
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    figures = await stats.figures(context.db, queues, since)
+    if not figures.total:
+        await update.effective_message.reply_text(tr("stats.none", days=tr.digits(days)))
+        return
+    routing = context.services.routing
+
+    def queue_name(queue_id):
+        queue = routing.queue(queue_id)
+        return queue.title(tr.language) if queue else queue_id
+
+    def region_name(name):
+        region = routing.region(name)
+        return region.title(tr.language) if region else tr.plain("stats.no_region")
+
+    def minutes(value):
+        return tr.digits(round(value)) if value is not None else "—"
+
+    lines = [tr("stats.title", days=tr.digits(days), total=tr.digits(figures.total)),
+             _counts(tr, "stats.by_status", figures.by_status,
+                     lambda k: tr.plain(f"status.{k}")),
+             _counts(tr, "stats.by_queue", figures.by_queue, queue_name),
+             _counts(tr, "stats.by_activity", figures.by_activity,
+                     lambda k: tr.plain(f"activity.{k}")),
+             _counts(tr, "stats.by_age", figures.by_age, lambda k: tr.plain(f"age.{k}")),
+             _counts(tr, "stats.by_region", figures.by_region, region_name),
+             tr("stats.medians", claim=minutes(figures.median_minutes_to_claim),
+                close=minutes(figures.median_minutes_to_close))]
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+def parse_day(text: str) -> dt.date | None:
+    """``2026-11-22`` or Jalali ``1405/09/01`` (Persian digits welcome) → a date."""
+    value = to_ascii_digits(text.strip()).replace("-", "/")
+    parts = value.split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    year, month, day = (int(p) for p in parts)
+    try:
+        if year < 1700:
+            return jdatetime.date(year, month, day).togregorian()
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=TEHRAN)
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    tr = context.tr
+    args = context.args or []
+    if len(args) > 2:
+        await update.effective_message.reply_text(tr("export.usage"))
+        return
+    days = [parse_day(arg) for arg in args]
+    if any(day is None for day in days):
+        await update.effective_message.reply_text(tr("export.bad_date"))
+        return
+    today = dt.datetime.now(TEHRAN).date()
+    start = days[0] if days else today - dt.timedelta(days=30)
+    end = days[1] if len(days) > 1 else today
+    if end < start:
+        await update.effective_message.reply_text(tr("export.range_wrong"))
+        return
+    queues = await _queues_or_refuse(update, context, "export")
+    if queues is False:
+        return
+    rows = await stats.export_rows(context.db, queues, _local_midnight(start),
+                                   _local_midnight(end + dt.timedelta(days=1)))
+    if not rows:
+        await update.effective_message.reply_text(tr("export.none"))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*stats.EXPORT_COLUMNS, "created_jalali"])
+    for row in rows:
+        writer.writerow([*(row[c] if row[c] is not None else "" for c in stats.EXPORT_COLUMNS),
+                         jalali(parse_stored(row["created_at"]))])
+    data = io.BytesIO(buffer.getvalue().encode("utf-8-sig"))  # BOM: spreadsheets read Persian
+    name = f"reports-{start.isoformat()}-{end.isoformat()}.csv"
+    await update.effective_message.reply_document(
+        InputFile(data, filename=name),
+        caption=tr("export.caption", count=tr.digits(len(rows)), start=start.isoformat(),
+                   end=end.isoformat()))
+    async with context.db.transaction() as conn:
+        await log_event(conn, None, update.effective_user.id, "reports.exported",
+                        rows=len(rows), start=start.isoformat(), end=end.isoformat())
+
+
+def register(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handlers([
+        CommandHandler("queue", queue_command, filters=private),
+        CommandHandler("mine", mine_command, filters=private),
+        CommandHandler("show", show_command, filters=private),
+        CommandHandler("stats", stats_command, filters=private),
+        CommandHandler("export", export_command, filters=private),
+        CallbackQueryHandler(page_button, pattern=matcher("view")),
+    ])

@@ -1,0 +1,34 @@
+"""Runs first for every update (group -1): drop re-deliveries, resolve the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from child_report_bot.context import BotContext
+from child_report_bot.i18n import normalize_language
+from child_report_bot.storage.updates import first_sight
+from child_report_bot.storage.users import touch_user
+
+logger = logging.getLogger(__name__)
+
+
+async def track_update(update: Update, context: BotContext) -> None:
+    """Stop an update seen before; otherwise set ``context.language`` for the handlers after."""
+    if not await first_sight(context.db, update.update_id):
+        logger.info("update %s was delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    user = update.effective_user
+    if user is None or user.is_bot:
+        context.language = context.services.settings.default_language
+        return
+    guess = normalize_language(user.language_code) if user.language_code else (
+        context.services.settings.default_language
+    )
+    context.language = await touch_user(context.db, user.id, guess)
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, track_update), group=-1)

@@ -1,0 +1,166 @@
+"""The durable outbox: messages the bot sends on its own, written with the change that causes them.
+
+A row is added inside the caller's transaction (so a report and its queue post are stored
+together or not at all) and the sender (``delivery/sender.py``) delivers due rows, urgent first,
+and marks each sent exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import aiosqlite
+
+from child_report_bot.storage.db import Database, utcnow
+
+URGENT, NORMAL = 0, 1
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxItem:
+    outbox_id: int
+    dedupe_key: str
+    kind: str
+    queue_id: str | None
+    chat_id: int | None
+    report_id: int | None
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    return OutboxItem(
+        outbox_id=row["outbox_id"], dedupe_key=row["dedupe_key"], kind=row["kind"],
+        queue_id=row["queue_id"], chat_id=row["chat_id"], report_id=row["report_id"],
+        payload=json.loads(row["payload"]), priority=row["priority"], attempts=row["attempts"],
+    )
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    dedupe_key: str,
+    kind: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    queue_id: str | None = None,
+    chat_id: int | None = None,
+    report_id: int | None = None,
+    priority: int = NORMAL,
+) -> bool:
+    """Add a message inside the caller's transaction; ``False`` if that key was queued before."""
+    now = utcnow()
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO outbox (dedupe_key, kind, queue_id, chat_id, report_id, payload,"
+        " priority, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (dedupe_key, kind, queue_id, chat_id, report_id,
+         json.dumps(payload or {}, ensure_ascii=False), priority, now, now),
+    )
+    return cursor.rowcount == 1
+
+
+# A message is held back while a more urgent one for the same chat or queue is waiting for its
+# retry, so that a failing urgent post is not overtaken by ordinary ones ("urgent first").
+_READY = (
+    "o.status = 'pending' AND (o.queue_id IS NULL OR o.queue_id IN ({queues}))"
+    " AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = 'pending'"
+    " AND u.priority < o.priority AND u.next_attempt_at > ?"
+    " AND ((o.queue_id IS NOT NULL AND u.queue_id = o.queue_id)"
+    " OR (o.chat_id IS NOT NULL AND u.chat_id = o.chat_id)))"
+)
+
+
+def _ready(deliverable_queues: Iterable[str]) -> tuple[str, list[str]]:
+    queues = sorted(set(deliverable_queues))
+    return _READY.format(queues=",".join("?" * len(queues)) or "NULL"), queues
+
+
+async def due(db: Database, deliverable_queues: Iterable[str], limit: int = 50) -> list[OutboxItem]:
+    """Pending messages whose time has come, urgent first, then oldest first.
+
+    Queue posts for queues with no group yet are left waiting (held) until a group is bound.
+    """
+    ready, queues = _ready(deliverable_queues)
+    now = utcnow()
+    rows = await db.fetchall(
+        f"SELECT o.* FROM outbox o WHERE {ready} AND o.next_attempt_at <= ?"
+        " ORDER BY o.priority, o.outbox_id LIMIT ?",
+        (*queues, now, now, limit),
+    )
+    return [_item(row) for row in rows]
+
+
+async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) -> float | None:
+    """How long until the next pending message is due (0 if one is due now), or ``None``."""
+    ready, queues = _ready(deliverable_queues)
+    row = await db.fetchone(
+        f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE {ready}", (*queues, utcnow()))
+    if row is None or row[0] is None:
+        return None
+    when = dt.datetime.fromisoformat(row[0])
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None) -> None:
+    """Record the delivery; a queue post also remembers where it is, for later edits."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, sent_message_id = ?,"
+            " attempts = attempts + 1, last_error = NULL WHERE outbox_id = ?",
+            (utcnow(), message_id, item.outbox_id),
+        )
+        if item.kind == "queue_post" and item.report_id is not None:
+            await conn.execute(
+                "UPDATE reports SET post_chat_id = ?, post_message_id = ? WHERE report_id = ?",
+                (chat_id, message_id, item.report_id),
+            )
+        elif item.kind == "transfer_post" and item.report_id is not None:
+            # Only while that transfer is still open (not sent back or replaced meanwhile).
+            await conn.execute(
+                "UPDATE reports SET transfer_post_chat_id = ?, transfer_post_message_id = ?"
+                " WHERE report_id = ? AND status = 'transferred' AND transfer_to = ?",
+                (chat_id, message_id, item.report_id, item.queue_id),
+            )
+
+
+async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) -> None:
+    """Try again after ``delay`` seconds (rounded up to a whole second: every timestamp is
+    stored as ISO text to the second, so that text comparison is time comparison)."""
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+    if when.microsecond:
+        when = when.replace(microsecond=0) + dt.timedelta(seconds=1)
+    when = when.isoformat()
+    await db.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+        " WHERE outbox_id = ?",
+        (when, error[:500], item.outbox_id),
+    )
+
+
+async def mark_failed(db: Database, item: OutboxItem, error: str) -> None:
+    """Give up on a message Telegram refuses for good (blocked bot, bad request)."""
+    await db.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+        " WHERE outbox_id = ?",
+        (error[:500], item.outbox_id),
+    )
+
+
+async def cancel_pending(conn: aiosqlite.Connection, report_id: int, kind: str,
+                         reason: str) -> int:
+    """Inside the caller's transaction: a report's pending messages of ``kind`` will not go
+    (their reason to exist is gone, e.g. a held post of a report escalated elsewhere)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE report_id = ?"
+        " AND kind = ? AND status = 'pending'", (reason, report_id, kind))
+    return cursor.rowcount
+
+
+async def counts(db: Database) -> dict[str, int]:
+    """Rows by status (for tests, the benchmark and health checks)."""
+    rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,1 @@
+"""What people see: every text-and-keyboard builder and the callback-data codec."""
