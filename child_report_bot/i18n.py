@@ -18,12 +18,12 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 logger = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "bot"
-LANGUAGES = ("fa", "en")
-DEFAULT_LANGUAGE = "fa"
 
 
 class Markup(str):

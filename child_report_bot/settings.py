@@ -31,12 +31,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from child_report_bot.domain.languages import LANGUAGES
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the checkout: config.toml lives there
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
-LANGUAGES = ("fa", "en")
 
 
 class ConfigError(Exception):

@@ -8,7 +8,6 @@ say) never interleave statements inside one another's transaction.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from child_report_bot.domain.clock import system_clock, to_stored
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -24,8 +25,8 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
 def utcnow() -> str:
-    """Now, as the ISO text stored in every timestamp column (UTC, seconds)."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    """Now, as stored in every timestamp column (see ``domain.clock``)."""
+    return to_stored(system_clock())
 
 
 def migrations() -> list[tuple[int, Path]]:
