@@ -98,7 +98,7 @@ async def test_nearest_first_only_available_and_covering_volunteers(emu, office)
     await approved(office, 6103, "Tajrish small", TAJRISH, 5)      # does not reach Azadi
     await approved(office, 6104, "Away", AZADI, 5, available=False)
     await approved(office, 6105, "Qom", QOM_SHRINE, 50)            # far away
-    await store.register(office.services.db, 6106, store.Details(
+    await office.services.volunteers.register(6106, Details(
         "Pending", "0912", *AZADI, 5, ("fa",)))                       # not approved
     code = await claimed_report(emu, office, Person(emu, 5202, "en"))
     choices = await open_menu(emu, office, code)
