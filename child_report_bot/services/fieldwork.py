@@ -234,11 +234,12 @@ class Fieldwork:
         if staff is None:
             return
         volunteer = await volunteer_store.fetch(conn, assignment.volunteer_id)
+        name = volunteer.name if volunteer is not None else "—"
         await outbox.enqueue(
             conn, f"asg:{assignment.assignment_id}:{report['version']}:{key}", "notice",
             chat_id=staff, report_id=report["report_id"],
             priority=outbox.URGENT if urgent or report["urgent"] else outbox.NORMAL,
-            payload={"key": key, "params": {"code": report["code"], "name": volunteer.name if volunteer else "—"}})
+            payload={"key": key, "params": {"code": report["code"], "name": name}})
 
     async def _deny(self, user_id: int, assignment_id: int, what: str) -> None:
         """Audit a volunteer's press on an assignment that is not theirs (or not live)."""
