@@ -26,6 +26,7 @@ from child_report_bot.delivery.render import Renderer
 from child_report_bot.delivery.sender import OutboxSender
 from child_report_bot.services.geocoding import AddressLocator
 from child_report_bot.services.fieldwork import Fieldwork
+from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.services.intake import ReportIntake
 from child_report_bot.services.casework import Triage
 from child_report_bot.settings import ConfigError, Settings, load_settings
@@ -113,12 +114,14 @@ def build_application(settings: Settings, geocoder: Geocoder | None | str = "def
                              country_codes=settings.geocoding.country_codes or None)
     intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake)
     triage = Triage(db, routing, settings.admins, sender.wake)
-    fieldwork = Fieldwork(db, triage, settings.volunteers.answer_minutes, sender.wake)
+    volunteers = Volunteers(db, settings.admins, sender.wake)
+    fieldwork = Fieldwork(db, triage, volunteers, settings.volunteers.answer_minutes,
+                          sender.wake)
     sender.on_failure = DeliveryFailures(
         RefusalAlerts(db, settings.admins, sender.wake), fieldwork)
     application.bot_data["services"] = Services(settings=settings, db=db, intake=intake,
                                                 sender=sender, triage=triage,
-                                                fieldwork=fieldwork)
+                                                fieldwork=fieldwork, volunteers=volunteers)
     handlers.register(application)
     return application
 

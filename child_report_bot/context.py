@@ -11,6 +11,7 @@ from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.i18n import DEFAULT_LANGUAGE, Translator
 from child_report_bot.services.intake import ReportIntake
 from child_report_bot.services.fieldwork import Fieldwork
+from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.services.casework import Triage
 from child_report_bot.settings import Settings
 from child_report_bot.storage.db import Database
@@ -26,6 +27,7 @@ class Services:
     sender: OutboxSender
     triage: Triage
     fieldwork: Fieldwork
+    volunteers: Volunteers
 
     @property
     def routing(self) -> RoutingConfig:

@@ -22,7 +22,8 @@ def register(application: Application) -> None:
         staff_views,
         tracking,
         triage_buttons,
-        volunteers,
+        volunteer_admin,
+        volunteer_registration,
     )
 
     tracking.register(application)
@@ -32,7 +33,8 @@ def register(application: Application) -> None:
     assignment_buttons.register(application)
     staff_admin.register(application)
     staff_views.register(application)
-    volunteers.register(application)
+    volunteer_registration.register(application)
+    volunteer_admin.register(application)
     common.register(application)
     other_input.register(application)
     application.add_error_handler(errors.on_error)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from child_report_bot.context import BotContext
 from child_report_bot.ui import post_state
 from child_report_bot.domain.triage import Action
-from child_report_bot.services.fieldwork import Outcome
+from child_report_bot.services.fieldwork import OfferResult as Outcome
 from child_report_bot.ui.callback_data import matcher, parse
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.i18n import Translator

@@ -1,31 +1,56 @@
-"""Shared moves of the report conversation: load the draft, save-then-reply, ask, reject.
+"""The report conversation on the shared toolkit (``handlers/conversation.py``): its draft,
+saved in ``drafts`` with its step, its questions and how an answer is acknowledged.
 
-The rule every step follows: change the draft, save it together with the next step, and only
-then reply. A crash after the save loses nothing the citizen was told was received.
+``ask``, ``reject``, ``advance``, ``answer``, ``stay`` keep the signatures the report's step
+handlers use (the draft first, no conversation argument).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.report_draft import InvalidAnswer, Step, next_step
+from child_report_bot.domain.report_draft import Step, next_step
+from child_report_bot.handlers import conversation
+from child_report_bot.handlers.conversation import edit_quietly
+from child_report_bot.i18n import Translator
+from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.menu import main_menu
-from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
 
-logger = logging.getLogger(__name__)
+__all__ = ["acknowledge", "advance", "answer", "ask", "edit_quietly", "reject", "stay",
+           "with_draft"]
 
 StepCallback = Callable[[Update, BotContext, StoredDraft], Awaitable[object]]
 
 # Steps whose question comes with a reply keyboard that must be taken away afterwards.
 REPLY_KEYBOARD_STEPS = (Step.LOCATION, Step.ADDRESS, Step.PHONE)
+
+
+class ReportConversation:
+    """The report's part of ``conversation.Conversation``: the state is a ``StoredDraft``."""
+
+    async def save(self, context: BotContext, state: StoredDraft) -> None:
+        await save_draft(context.db, state)
+
+    def question(self, state: StoredDraft, tr: Translator):
+        if state.step is Step.SUMMARY:
+            return views.summary(state.draft, state.draft_id, tr)
+        return views.question(state.step, state.draft, tr)
+
+    def next_step(self, state: StoredDraft, answered: Step) -> Step:
+        return next_step(state.draft, answered)
+
+    async def acknowledge(self, update: Update, context: BotContext, state: StoredDraft,
+                          answered: Step) -> None:
+        await acknowledge(update, context, answered, state)
+
+
+REPORT = ReportConversation()
 
 
 def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitable[object]]:
@@ -46,16 +71,6 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
     return wrapper
 
 
-async def ask(update: Update, context: BotContext, stored: StoredDraft) -> None:
-    """Send the question (or the summary) for the step the draft is on."""
-    chat = update.effective_chat
-    if stored.step is Step.SUMMARY:
-        text, markup = views.summary(stored.draft, stored.draft_id, context.tr)
-    else:
-        text, markup = views.question(stored.step, stored.draft, context.tr)
-    await chat.send_message(text, reply_markup=markup)
-
-
 async def acknowledge(update: Update, context: BotContext, answered: Step,
                       stored: StoredDraft) -> None:
     """Show the answer: on the question itself for a button, or a short line for a reply key."""
@@ -73,54 +88,29 @@ async def acknowledge(update: Update, context: BotContext, answered: Step,
         )
 
 
-async def edit_quietly(edit: Awaitable[object]) -> None:
-    """Run an edit of an old message; that it is gone or unchanged is no reason to fail."""
-    try:
-        await edit
-    except BadRequest as exc:
-        logger.debug("edit skipped: %s", exc.message)
+async def ask(update: Update, context: BotContext, stored: StoredDraft) -> None:
+    """Send the question (or the summary) for the step the draft is on."""
+    await conversation.ask(update, context, REPORT, stored)
 
 
 async def advance(update: Update, context: BotContext, stored: StoredDraft,
                   answered: Step) -> Step:
     """Save the answer with the next step, acknowledge it, ask the next question."""
-    stored.step = next_step(stored.draft, answered)
-    await save_draft(context.db, stored)
-    await acknowledge(update, context, answered, stored)
-    await ask(update, context, stored)
-    return stored.step
+    return await conversation.advance(update, context, REPORT, stored, answered)
 
 
 async def stay(update: Update, context: BotContext, stored: StoredDraft, step: Step) -> Step:
     """Save the draft without moving on (e.g. one more photo)."""
-    stored.step = step
-    await save_draft(context.db, stored)
-    return step
+    return await conversation.stay(update, context, REPORT, stored, step)
 
 
 async def reject(update: Update, context: BotContext, stored: StoredDraft, reason: str,
                  **params: object) -> None:
     """Say what was wrong and ask the current question again; nothing given so far is lost."""
-    tr = context.tr
-    shown = {key: tr.digits(value) if isinstance(value, int) else value
-             for key, value in params.items()}
-    problem = tr(reason, **shown)
-    if stored.step is Step.SUMMARY:
-        text, markup = views.summary(stored.draft, stored.draft_id, tr)
-    else:
-        text, markup = views.question(stored.step, stored.draft, tr)
-    if update.callback_query:
-        await update.callback_query.answer(problem[:200], show_alert=True)
-        return
-    await update.effective_chat.send_message(f"⚠️ {problem}\n\n{text}", reply_markup=markup)
+    await conversation.reject(update, context, REPORT, stored, reason, **params)
 
 
 async def answer(update: Update, context: BotContext, stored: StoredDraft, answered: Step,
                  change: Callable[[], object]) -> Step:
     """Apply ``change`` to the draft and move on, or explain why it does not fit and stay."""
-    try:
-        change()
-    except InvalidAnswer as problem:
-        await reject(update, context, stored, problem.reason, **problem.params)
-        return stored.step
-    return await advance(update, context, stored, answered)
+    return await conversation.answer(update, context, REPORT, stored, answered, change)

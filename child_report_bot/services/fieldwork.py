@@ -17,20 +17,32 @@ from collections.abc import Callable
 
 import aiosqlite
 
+from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.triage import Action, Status
+from child_report_bot.domain.volunteers import (
+    LIVE,
+    Assignment,
+    AssignmentStatus,
+    Feedback,
+    NearbyVolunteer,
+)
+from child_report_bot.services.casework import Triage, Verdict
+from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.storage import assignments, outbox
 from child_report_bot.storage import volunteers as volunteer_store
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
 from child_report_bot.storage.report_changes import edit_post
-from child_report_bot.services.casework import Triage, Verdict, iso
+from child_report_bot.storage.reports import get_report_by_id
 
 logger = logging.getLogger(__name__)
 
-FEEDBACK = ("talked", "referred", "notfound", "police")
+FEEDBACK = tuple(kind.value for kind in Feedback)
 
 
-class Outcome(enum.StrEnum):
+class OfferResult(enum.StrEnum):
+    """How an operation on an offer went (not a close reason: that is ``triage.Outcome``)."""
+
     DONE = "done"
     DENIED = "denied"
     NOT_NOW = "not_now"        # report not claimed, or already has a volunteer
@@ -41,142 +53,142 @@ class Outcome(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    outcome: OfferResult
     report: aiosqlite.Row | None = None
-    assignment: aiosqlite.Row | None = None
-    candidates: list = dataclasses.field(default_factory=list)
+    assignment: Assignment | None = None
+    candidates: list[NearbyVolunteer] = dataclasses.field(default_factory=list)
 
 
 class Fieldwork:
-    def __init__(self, db: Database, triage: Triage, answer_minutes: float,
-                 wake_sender: Callable[[], None]) -> None:
+    def __init__(self, db: Database, triage: Triage, volunteers: Volunteers,
+                 answer_minutes: float, wake_sender: Callable[[], None],
+                 clock: Clock = system_clock) -> None:
         self.db = db
         self.triage = triage
+        self.volunteers = volunteers
         self.answer_minutes = answer_minutes
         self.wake_sender = wake_sender
+        self.clock = clock
 
     async def _may_assign(self, user_id: int, code: str) -> Result:
         refusal, report, _ = await self.triage.check(user_id, Action.ASSIGN, code)
         if refusal is not None:
-            outcome = Outcome.DENIED if refusal.verdict is Verdict.DENIED else Outcome.NOT_NOW
+            outcome = (OfferResult.DENIED if refusal.verdict is Verdict.DENIED
+                       else OfferResult.NOT_NOW)
             return Result(outcome, report)
         if report["latitude"] is None:
-            return Result(Outcome.NO_PLACE, report)
+            return Result(OfferResult.NO_PLACE, report)
         if await assignments.live(self.db, report["report_id"]) is not None:
-            return Result(Outcome.NOT_NOW, report)
-        return Result(Outcome.DONE, report)
+            return Result(OfferResult.NOT_NOW, report)
+        return Result(OfferResult.DONE, report)
 
     async def candidates(self, user_id: int, code: str, limit: int = 5) -> Result:
         """Up to five approved, available volunteers whose area covers the place, nearest
         first — the volunteers who already declined or let this report expire left out."""
         check = await self._may_assign(user_id, code)
-        if check.outcome is not Outcome.DONE:
+        if check.outcome is not OfferResult.DONE:
             return check
         report = check.report
-        earlier = await self.db.fetchall(
-            "SELECT volunteer_id FROM assignments WHERE report_id = ?", (report["report_id"],))
-        found = await volunteer_store.nearby(
-            self.db, report["latitude"], report["longitude"], limit,
-            exclude=[row["volunteer_id"] for row in earlier])
-        return Result(Outcome.DONE, report, candidates=found)
+        asked = await assignments.volunteers_asked(self.db, report["report_id"])
+        found = await self.volunteers.nearby(report["latitude"], report["longitude"], limit,
+                                             exclude=asked)
+        return Result(OfferResult.DONE, report, candidates=found)
 
     async def offer(self, user_id: int, code: str, volunteer_id: int) -> Result:
         listed = await self.candidates(user_id, code)
-        if listed.outcome is not Outcome.DONE:
+        if listed.outcome is not OfferResult.DONE:
             return listed
         chosen = next((c for c in listed.candidates if c.volunteer.user_id == volunteer_id),
                       None)
         if chosen is None:  # forged id, or no longer available / in range
-            return Result(Outcome.INVALID, listed.report)
+            return Result(OfferResult.INVALID, listed.report)
         report = listed.report
-        priority = outbox.URGENT
-
-        async def effects(conn, assignment, after):
-            key = f"offer:{assignment['assignment_id']}"
-            payload = {"assignment_id": assignment["assignment_id"]}
-            await outbox.enqueue(conn, key, "volunteer_offer", chat_id=volunteer_id,
-                                 report_id=after["report_id"], priority=priority,
-                                 payload=payload)
-            await outbox.enqueue(conn, key + ":pin", "volunteer_pin", chat_id=volunteer_id,
-                                 report_id=after["report_id"], priority=priority,
-                                 payload=payload)
-            await edit_post(conn, after)
-
-        assignment = await assignments.offer(self.db, report["report_id"], report["version"],
-                                             volunteer_id, round(chosen.distance_km, 2),
-                                             user_id, effects)
+        assignment = await self._insert_offer(report, chosen, user_id)
         if assignment is None:
-            return Result(Outcome.NOT_NOW, await self.triage.report(code))
+            return Result(OfferResult.NOT_NOW, await self.triage.report(code))
+        logger.info("report %s offered to volunteer %s", code, volunteer_id)
         self.wake_sender()
-        return Result(Outcome.DONE, report, assignment)
+        return Result(OfferResult.DONE, report, assignment)
+
+    async def _insert_offer(self, report: aiosqlite.Row, chosen: NearbyVolunteer,
+                            staff_id: int) -> Assignment | None:
+        """The offer, the report's new version, the audit event, the offer and pin to the
+        volunteer and the post edit, together; ``None`` if the report changed meanwhile or
+        already has a volunteer."""
+        now = to_stored(self.clock())
+        report_id, volunteer_id = report["report_id"], chosen.volunteer.user_id
+        distance = round(chosen.distance_km, 2)
+        async with self.db.transaction() as conn:
+            if (await assignments.report_at_version(conn, report_id, report["version"]) is None
+                    or await assignments.live_in(conn, report_id) is not None):
+                return None
+            assignment = await assignments.insert_offer(conn, report_id, volunteer_id,
+                                                        distance, staff_id, now)
+            after = await assignments.touch_report(conn, report_id, now)
+            await log_event(conn, report_id, staff_id, "volunteer.offered",
+                            volunteer=volunteer_id, assignment=assignment.assignment_id,
+                            distance_km=distance)
+            key = f"offer:{assignment.assignment_id}"
+            payload = {"assignment_id": assignment.assignment_id}
+            for dedupe_key, kind in ((key, "volunteer_offer"), (key + ":pin", "volunteer_pin")):
+                await outbox.enqueue(conn, dedupe_key, kind, chat_id=volunteer_id,
+                                     report_id=report_id, priority=outbox.URGENT,
+                                     payload=payload)
+            await edit_post(conn, after)
+        return assignment
+
+    async def answer(self, volunteer_id: int, assignment_id: int, accept: bool) -> Result:
+        status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED
+        return await self._volunteer_change(
+            volunteer_id, assignment_id, "answer", AssignmentStatus.OFFERED, status.value,
+            {"status": status, "answered_at": to_stored(self.clock())},
+            "asg.accepted_staff" if accept else "asg.declined_staff")
+
+    async def feedback(self, volunteer_id: int, assignment_id: int, kind: str) -> Result:
+        if kind not in FEEDBACK:
+            return Result(OfferResult.INVALID)
+        return await self._volunteer_change(
+            volunteer_id, assignment_id, "feedback", AssignmentStatus.ACCEPTED, "feedback",
+            {"feedback": Feedback(kind), "feedback_at": to_stored(self.clock())},
+            f"asg.feedback_staff_{kind}", urgent=kind == Feedback.POLICE)
+
+    async def _volunteer_change(self, volunteer_id: int, assignment_id: int, what: str,
+                                expected: AssignmentStatus, action: str,
+                                values: dict[str, object], key: str,
+                                urgent: bool = False) -> Result:
+        """A volunteer's press on their own live assignment: refused (and audited) unless it is
+        theirs and in ``expected``; else changed, the post edited and the claimer told."""
+        assignment, report = await self._live_for(volunteer_id, assignment_id, expected)
+        if assignment is None:
+            await self._deny(volunteer_id, assignment_id, what)
+            return Result(OfferResult.NOT_YOURS)
+        changed = await self._change(assignment_id, volunteer_id, action, (expected,), values,
+                                     key, volunteer_id=volunteer_id, urgent=urgent)
+        if changed is None:
+            return Result(OfferResult.NOT_YOURS)
+        self.wake_sender()
+        return Result(OfferResult.DONE, report, changed)
 
     async def _live_for(self, volunteer_id: int, assignment_id: int,
-                        statuses: tuple[str, ...]) -> tuple[aiosqlite.Row | None,
-                                                            aiosqlite.Row | None]:
+                        expected: AssignmentStatus) -> tuple[Assignment | None,
+                                                              aiosqlite.Row | None]:
         assignment = await assignments.get(self.db, assignment_id)
-        if (assignment is None or assignment["volunteer_id"] != volunteer_id
-                or assignment["status"] not in statuses):
+        if (assignment is None or assignment.volunteer_id != volunteer_id
+                or assignment.status is not expected):
             return None, None
-        report = await self.db.fetchone("SELECT * FROM reports WHERE report_id = ?",
-                                        (assignment["report_id"],))
+        report = await get_report_by_id(self.db, assignment.report_id)
         if report is None or report["status"] == Status.CLOSED.value:
             return None, None
         return assignment, report
 
-    async def answer(self, volunteer_id: int, assignment_id: int, accept: bool) -> Result:
-        assignment, report = await self._live_for(volunteer_id, assignment_id, ("offered",))
-        if assignment is None:
-            await self._deny(volunteer_id, assignment_id, "answer")
-            return Result(Outcome.NOT_YOURS)
-        status = "accepted" if accept else "declined"
-        key = "asg.accepted_staff" if accept else "asg.declined_staff"
-
-        async def effects(conn, changed, after):
-            await edit_post(conn, after)
-            await self._tell_claimer(conn, after, changed, key)
-
-        changed = await assignments.change(
-            self.db, assignment_id, volunteer_id, status, ("offered",),
-            {"status": status, "answered_at": iso(self.triage.clock())}, effects,
-            volunteer_id=volunteer_id)
-        if changed is None:
-            return Result(Outcome.NOT_YOURS)
-        self.wake_sender()
-        return Result(Outcome.DONE, report, changed)
-
-    async def feedback(self, volunteer_id: int, assignment_id: int, kind: str) -> Result:
-        if kind not in FEEDBACK:
-            return Result(Outcome.INVALID)
-        assignment, report = await self._live_for(volunteer_id, assignment_id, ("accepted",))
-        if assignment is None:
-            await self._deny(volunteer_id, assignment_id, "feedback")
-            return Result(Outcome.NOT_YOURS)
-
-        async def effects(conn, changed, after):
-            await edit_post(conn, after)
-            await self._tell_claimer(conn, after, changed, f"asg.feedback_staff_{kind}",
-                                     urgent=kind == "police")
-
-        changed = await assignments.change(
-            self.db, assignment_id, volunteer_id, "feedback", ("accepted",),
-            {"feedback": kind, "feedback_at": iso(self.triage.clock())}, effects,
-            volunteer_id=volunteer_id)
-        if changed is None:
-            return Result(Outcome.NOT_YOURS)
-        self.wake_sender()
-        return Result(Outcome.DONE, report, changed)
-
     async def expire_offers(self) -> int:
         """Offers not answered within ``answer_minutes``: expired, and the claimer told."""
-        limit = iso(self.triage.clock() - dt.timedelta(minutes=self.answer_minutes))
+        limit = to_stored(self.clock() - dt.timedelta(minutes=self.answer_minutes))
         expired = 0
-        for row in await assignments.offers_older_than(self.db, limit):
-            async def effects(conn, changed, after):
-                await edit_post(conn, after)
-                await self._tell_claimer(conn, after, changed, "asg.expired_staff")
-
-            if await assignments.change(self.db, row["assignment_id"], None, "expired",
-                                        ("offered",), {"status": "expired"}, effects):
+        for offered in await assignments.offers_older_than(self.db, limit):
+            if await self._change(offered.assignment_id, None, "expired",
+                                  (AssignmentStatus.OFFERED,),
+                                  {"status": AssignmentStatus.EXPIRED}, "asg.expired_staff"):
                 expired += 1
         if expired:
             self.wake_sender()
@@ -185,38 +197,52 @@ class Fieldwork:
     async def volunteer_unreachable(self, volunteer_id: int, report_id: int | None) -> None:
         """The volunteer blocked the bot (403): unavailable from now on, offer withdrawn,
         staff told."""
-        await volunteer_store.set_available(self.db, volunteer_id, False)
+        await self.volunteers.set_available(volunteer_id, False)
         if report_id is None:
             return
         live = await assignments.live(self.db, report_id)
-        if live is None or live["volunteer_id"] != volunteer_id:
+        if live is None or live.volunteer_id != volunteer_id:
             return
-
-        async def effects(conn, changed, after):
-            await edit_post(conn, after)
-            await self._tell_claimer(conn, after, changed, "asg.unreachable_staff")
-
-        await assignments.change(self.db, live["assignment_id"], None, "unreachable",
-                                 ("offered", "accepted"), {"status": "withdrawn"}, effects)
+        await self._change(live.assignment_id, None, "unreachable", LIVE,
+                           {"status": AssignmentStatus.WITHDRAWN}, "asg.unreachable_staff")
+        logger.info("volunteer %s unreachable: report %s withdrawn", volunteer_id, report_id)
         self.wake_sender()
 
-    async def _tell_claimer(self, conn, report, assignment, key: str,
-                            urgent: bool = False) -> None:
+    async def _change(self, assignment_id: int, actor_id: int | None, action: str,
+                      from_status: tuple[AssignmentStatus, ...], values: dict[str, object],
+                      key: str, *, volunteer_id: int | None = None,
+                      urgent: bool = False) -> Assignment | None:
+        """Compare-and-set the assignment, bump the report, audit ``volunteer.<action>``, edit
+        the post and tell the claimer ``key``, in one transaction; ``None`` if it had moved."""
+        now = to_stored(self.clock())
+        async with self.db.transaction() as conn:
+            changed = await assignments.change(conn, assignment_id, from_status, values,
+                                               volunteer_id=volunteer_id)
+            if changed is None:
+                return None
+            report = await assignments.touch_report(conn, changed.report_id, now)
+            await log_event(conn, changed.report_id, actor_id, f"volunteer.{action}",
+                            volunteer=changed.volunteer_id, assignment=assignment_id,
+                            **{k: v for k, v in values.items() if k in ("status", "feedback")})
+            await edit_post(conn, report)
+            await self._tell_claimer(conn, report, changed, key, urgent=urgent)
+        return changed
+
+    async def _tell_claimer(self, conn: aiosqlite.Connection, report: aiosqlite.Row,
+                            assignment: Assignment, key: str, urgent: bool = False) -> None:
         staff = report["claimed_by"]
         if staff is None:
             return
-        volunteer = await (await conn.execute(
-            "SELECT name FROM volunteers WHERE user_id = ?",
-            (assignment["volunteer_id"],))).fetchone()
+        volunteer = await volunteer_store.fetch(conn, assignment.volunteer_id)
+        name = volunteer.name if volunteer is not None else "—"
         await outbox.enqueue(
-            conn, f"asg:{assignment['assignment_id']}:{report['version']}:{key}", "notice",
+            conn, f"asg:{assignment.assignment_id}:{report['version']}:{key}", "notice",
             chat_id=staff, report_id=report["report_id"],
             priority=outbox.URGENT if urgent or report["urgent"] else outbox.NORMAL,
-            payload={"key": key, "params": {"code": report["code"],
-                                            "name": volunteer["name"] if volunteer else "—"}})
+            payload={"key": key, "params": {"code": report["code"], "name": name}})
 
     async def _deny(self, user_id: int, assignment_id: int, what: str) -> None:
+        """Audit a volunteer's press on an assignment that is not theirs (or not live)."""
         async with self.db.transaction() as conn:
             await log_event(conn, None, user_id, "auth.denied", attempted=f"volunteer.{what}",
                             assignment=assignment_id)
-

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from child_report_bot.storage import volunteers as store
+from child_report_bot.domain.volunteers import Details
 from tests.support.chat import Person, text_of
 from tests.support.flows import AZADI, QOM_SHRINE, file_report
 from tests.e2e.test_e2e_triage import REZA, office, posted, press, report_row  # noqa: F401
@@ -19,11 +19,11 @@ VANAK = (35.7570, 51.4100)          # ~9 km north-east of Azadi
 
 
 async def approved(bot, user_id, name, where, radius, available=True):
-    db = bot.services.db
-    await store.register(db, user_id, store.Details(name, "09120000000", *where, radius, ("fa",)))
-    await store.approve(db, user_id, 9000)
+    volunteers = bot.services.volunteers
+    await volunteers.register(user_id, Details(name, "09120000000", *where, radius, ("fa",)))
+    await volunteers.approve(user_id, 9000)
     if not available:
-        await store.set_available(db, user_id, False)
+        await volunteers.set_available(user_id, False)
 
 
 async def claimed_report(emu, bot, citizen, **kwargs):
@@ -98,7 +98,7 @@ async def test_nearest_first_only_available_and_covering_volunteers(emu, office)
     await approved(office, 6103, "Tajrish small", TAJRISH, 5)      # does not reach Azadi
     await approved(office, 6104, "Away", AZADI, 5, available=False)
     await approved(office, 6105, "Qom", QOM_SHRINE, 50)            # far away
-    await store.register(office.services.db, 6106, store.Details(
+    await office.services.volunteers.register(6106, Details(
         "Pending", "0912", *AZADI, 5, ("fa",)))                       # not approved
     code = await claimed_report(emu, office, Person(emu, 5202, "en"))
     choices = await open_menu(emu, office, code)
@@ -141,9 +141,9 @@ async def test_decline_and_timeout_let_staff_pick_another(emu, office):
                 "asg.offered")
     late = await second.wait_for("asg.offer_title", after=mark)
     fieldwork = office.services.fieldwork
-    fieldwork.triage.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    fieldwork.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
     assert await fieldwork.expire_offers() == 0
-    fieldwork.triage.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=21)
+    fieldwork.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=21)
     assert await fieldwork.expire_offers() == 1
     assert await fieldwork.expire_offers() == 0
     await reza.wait_for("asg.expired_staff", after=mark)
@@ -186,7 +186,7 @@ async def test_a_volunteer_who_blocked_the_bot_is_marked_unavailable(emu, office
     await press(office.people[REZA], await posted(emu, office, code),
                 f"v1:asg:pick:{code}.6401", "asg.offered")
     await office.people[REZA].wait_for("asg.unreachable_staff", after=mark)
-    volunteer = await store.get(office.services.db, 6401)
+    volunteer = await office.services.volunteers.get(6401)
     assert volunteer.available is False
     assert office.rows("SELECT status FROM assignments")[0][0] == "withdrawn"
     assert report_row(office, code)["status"] == "claimed"

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from child_report_bot.handlers import volunteers as volunteer_handlers
+from child_report_bot.handlers import volunteer_registration as volunteer_handlers
 from tests.support.chat import Person, text_of
 from tests.conftest import RunningBot, bot_settings
 

@@ -1,4 +1,5 @@
-"""storage/volunteers.py on a real SQLite file: registration, approval, erasure, nearby()."""
+"""Volunteers on a real SQLite file (services/volunteers.py over storage/volunteers.py):
+registration, approval, erasure, availability, nearby()."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sqlite3
 import pytest
 from geopy.distance import geodesic
 
+from child_report_bot.domain import volunteers as v
+from child_report_bot.services.volunteers import Volunteers, nearby
 from child_report_bot.storage import users
-from child_report_bot.storage import volunteers as v
 from child_report_bot.storage.db import migrations
 
 AZADI = (35.6997, 51.3380)        # Azadi square, Tehran
@@ -25,11 +27,16 @@ def details(point=AZADI, radius=5, languages=("fa",), name="Sara", phone="+98912
                      radius_km=radius, languages=tuple(languages))
 
 
+def roster(db, notify=()):
+    """The service, asking ``notify`` (the admins) to approve new registrations."""
+    return Volunteers(db, notify, lambda: None)
+
+
 async def approved(db, user_id, point, radius, *, admin=9000, available=True):
-    assert await v.register(db, user_id, details(point, radius)) is v.Registered.NEW
-    assert await v.approve(db, user_id, admin) is v.Approval.APPROVED
+    assert await roster(db).register(user_id, details(point, radius)) is v.Registered.NEW
+    assert await roster(db).approve(user_id, admin) is v.Approval.APPROVED
     if not available:
-        await v.set_available(db, user_id, False)
+        await roster(db).set_available(user_id, False)
 
 
 async def volunteer_events(db, user_id=None):
@@ -77,9 +84,9 @@ def test_details_tidy_name_and_languages():
 
 
 async def test_register_is_pending_and_asks_each_admin_once_without_personal_data(db):
-    outcome = await v.register(db, 7, details(languages=("en", "fa")), notify=(9000, 9001, 9000))
+    outcome = await roster(db, (9000, 9001, 9000)).register(7, details(languages=("en", "fa")))
     assert outcome is v.Registered.NEW
-    got = await v.get(db, 7)
+    got = await roster(db).get(7)
     assert (got.status, got.name, got.phone, got.radius_km, got.languages, got.available) == (
         "pending", "Sara", "+989121234567", 5, ("fa", "en"), True)
     assert got.active and not got.approved and got.approved_by is None
@@ -90,14 +97,14 @@ async def test_register_is_pending_and_asks_each_admin_once_without_personal_dat
     [(report_id, actor, action, detail)] = await volunteer_events(db)
     assert (report_id, actor, action) == (None, 7, "volunteer.registered")
     assert "Sara" not in json.dumps(detail) and "+98" not in json.dumps(detail)
-    assert [row.user_id for row in await v.pending(db)] == [7]
+    assert [row.user_id for row in await roster(db).pending()] == [7]
 
 
 async def test_updating_a_pending_registration_does_not_ask_again(db):
-    await v.register(db, 7, details(), notify=(9000,))
-    outcome = await v.register(db, 7, details(radius=10, name="Sara A."), notify=(9000,))
+    await roster(db, (9000,)).register(7, details())
+    outcome = await roster(db, (9000,)).register(7, details(radius=10, name="Sara A."))
     assert outcome is v.Registered.UPDATED
-    assert (await v.get(db, 7)).radius_km == 10
+    assert (await roster(db).get(7)).radius_km == 10
     assert len(await outbox_rows(db)) == 1
     *_, (_, _, action, detail) = await volunteer_events(db)
     assert action == "volunteer.updated" and detail["changed"] == ["name", "area"]
@@ -106,11 +113,11 @@ async def test_updating_a_pending_registration_does_not_ask_again(db):
 
 async def test_approve_once_tells_the_volunteer_and_sets_the_role(db):
     await users.touch_user(db, 7, "fa")
-    await v.register(db, 7, details())
-    assert await v.approve(db, 7, 9000) is v.Approval.APPROVED
-    assert await v.approve(db, 7, 9001) is v.Approval.ALREADY
-    assert await v.approve(db, 8, 9000) is v.Approval.NOT_PENDING
-    got = await v.get(db, 7)
+    await roster(db).register(7, details())
+    assert await roster(db).approve(7, 9000) is v.Approval.APPROVED
+    assert await roster(db).approve(7, 9001) is v.Approval.ALREADY
+    assert await roster(db).approve(8, 9000) is v.Approval.NOT_PENDING
+    got = await roster(db).get(7)
     assert got.approved and got.approved_by == 9000 and got.approved_at
     assert (await db.fetchone("SELECT role FROM users WHERE user_id = 7"))["role"] == "volunteer"
     assert await outbox_rows(db) == [("notice", 7, {"key": "vol.approved_notice",
@@ -118,42 +125,42 @@ async def test_approve_once_tells_the_volunteer_and_sets_the_role(db):
     assert [e[1:3] for e in await volunteer_events(db)] == [
         (7, "volunteer.registered"), (9000, "volunteer.approved")]
     # an approved volunteer who updates their details stays approved
-    assert await v.register(db, 7, details(radius=3)) is v.Registered.UPDATED
-    assert (await v.get(db, 7)).approved
+    assert await roster(db).register(7, details(radius=3)) is v.Registered.UPDATED
+    assert (await roster(db).get(7)).approved
 
 
 async def test_leave_erases_everything_personal_and_allows_a_new_registration(db):
     await users.touch_user(db, 7, "fa")
     await approved(db, 7, AZADI, 5)
-    assert await v.leave(db, 7) is True
+    assert await roster(db).leave(7) is True
     row = await db.fetchone("SELECT * FROM volunteers WHERE user_id = 7")
     assert row["status"] == "left" and row["available"] == 0
     for column in ("name", "phone", "latitude", "longitude", "radius_km", "languages"):
         assert row[column] is None, column
     assert (await db.fetchone("SELECT role FROM users WHERE user_id = 7"))["role"] == "citizen"
-    assert await v.leave(db, 7) is False
-    assert await v.set_available(db, 7, True) is v.Availability.NOT_REGISTERED
+    assert await roster(db).leave(7) is False
+    assert await roster(db).set_available(7, True) is v.Availability.NOT_REGISTERED
     assert [e[1:3] for e in await volunteer_events(db, 7)][-1] == (7, "volunteer.left")
     # nothing personal is left anywhere: not in the audit log, not in the outbox
     dump = json.dumps([list(r) for r in await db.fetchall("SELECT * FROM events")]
                       + [list(r) for r in await db.fetchall("SELECT * FROM outbox")])
     assert "Sara" not in dump and "989121234567" not in dump
-    assert await v.register(db, 7, details(), notify=(9000,)) is v.Registered.NEW
-    again = await v.get(db, 7)
+    assert await roster(db, (9000,)).register(7, details()) is v.Registered.NEW
+    again = await roster(db).get(7)
     assert again.status == "pending" and again.approved_by is None and again.available
 
 
 async def test_remove_erases_tells_and_refuses_a_new_registration(db):
-    await v.register(db, 7, details())
-    assert await v.remove(db, 7, 9000) is True
-    got = await v.get(db, 7)
+    await roster(db).register(7, details())
+    assert await roster(db).remove(7, 9000) is True
+    got = await roster(db).get(7)
     assert got.status == "removed" and got.name is None and got.phone is None
     assert not got.active and got.languages == ()
-    assert await v.remove(db, 7, 9000) is False
-    assert await v.remove(db, 8, 9000) is False
-    assert await v.approve(db, 7, 9000) is v.Approval.NOT_PENDING
-    assert await v.register(db, 7, details(), notify=(9000,)) is v.Registered.REFUSED
-    assert (await v.get(db, 7)).status == "removed"
+    assert await roster(db).remove(7, 9000) is False
+    assert await roster(db).remove(8, 9000) is False
+    assert await roster(db).approve(7, 9000) is v.Approval.NOT_PENDING
+    assert await roster(db, (9000,)).register(7, details()) is v.Registered.REFUSED
+    assert (await roster(db).get(7)).status == "removed"
     assert await outbox_rows(db) == [("notice", 7, {"key": "vol.removed_notice",
                                                     "params": {}})]
     actions = [e[1:3] for e in await volunteer_events(db, 7)]
@@ -162,11 +169,11 @@ async def test_remove_erases_tells_and_refuses_a_new_registration(db):
 
 async def test_availability_changes_are_audited_once(db):
     await approved(db, 7, AZADI, 5)
-    assert await v.set_available(db, 7, True) is v.Availability.UNCHANGED
-    assert await v.set_available(db, 7, False) is v.Availability.CHANGED
-    assert await v.set_available(db, 7, False) is v.Availability.UNCHANGED
-    assert await v.set_available(db, 7, True) is v.Availability.CHANGED
-    assert await v.set_available(db, 8, True) is v.Availability.NOT_REGISTERED
+    assert await roster(db).set_available(7, True) is v.Availability.UNCHANGED
+    assert await roster(db).set_available(7, False) is v.Availability.CHANGED
+    assert await roster(db).set_available(7, False) is v.Availability.UNCHANGED
+    assert await roster(db).set_available(7, True) is v.Availability.CHANGED
+    assert await roster(db).set_available(8, True) is v.Availability.NOT_REGISTERED
     actions = [e[2] for e in await volunteer_events(db, 7)]
     assert actions[-2:] == ["volunteer.away", "volunteer.available"]
 
@@ -178,9 +185,9 @@ async def test_nearby_is_nearest_first_with_real_distances_in_tehran_and_qom(db)
     await approved(db, 4, QOM_SHRINE, 50)    # ~125 km away
     await approved(db, 5, AZADI, 1)          # right there
     await approved(db, 6, ENGHELAB, 10, available=False)   # away
-    await v.register(db, 7, details(AZADI, 50))            # pending, never proposed
+    await roster(db).register(7, details(AZADI, 50))            # pending, never proposed
 
-    found = await v.nearby(db, *AZADI)
+    found = await nearby(db, *AZADI)
     assert [item.volunteer.user_id for item in found] == [5, 2, 1]
     distances = [item.distance_km for item in found]
     assert distances == sorted(distances)
@@ -188,11 +195,11 @@ async def test_nearby_is_nearest_first_with_real_distances_in_tehran_and_qom(db)
     assert distances[1] == pytest.approx(geodesic(AZADI, ENGHELAB).km)
     assert 4 < distances[1] < 6 and 13 < distances[2] < 16
 
-    assert [i.volunteer.user_id for i in await v.nearby(db, *AZADI, limit=2)] == [5, 2]
-    assert [i.volunteer.user_id for i in await v.nearby(db, *AZADI, exclude={5})] == [2, 1]
-    assert await v.nearby(db, *AZADI, limit=0) == []
+    assert [i.volunteer.user_id for i in await nearby(db, *AZADI, limit=2)] == [5, 2]
+    assert [i.volunteer.user_id for i in await nearby(db, *AZADI, exclude={5})] == [2, 1]
+    assert await nearby(db, *AZADI, limit=0) == []
 
-    in_qom = await v.nearby(db, *QOM_BRIDGE)
+    in_qom = await nearby(db, *QOM_BRIDGE)
     assert [i.volunteer.user_id for i in in_qom] == [4]
     assert in_qom[0].distance_km == pytest.approx(geodesic(QOM_BRIDGE, QOM_SHRINE).km)
     assert 0.5 < in_qom[0].distance_km < 1.0
@@ -204,15 +211,15 @@ async def test_nearby_radius_edges(db):
         inside = geodesic(kilometers=4.99).destination(AZADI, bearing)
         outside = geodesic(kilometers=5.01).destination(AZADI, bearing)
         assert [i.volunteer.user_id for i in
-                await v.nearby(db, inside.latitude, inside.longitude)] == [1], bearing
-        assert await v.nearby(db, outside.latitude, outside.longitude) == [], bearing
+                await nearby(db, inside.latitude, inside.longitude)] == [1], bearing
+        assert await nearby(db, outside.latitude, outside.longitude) == [], bearing
 
 
 async def test_nearby_finds_the_widest_area_at_its_edge(db):
     """The latitude pre-filter must not drop a 50 km area whose centre is ~49 km north."""
     north = geodesic(kilometers=49.9).destination(AZADI, 0)
     await approved(db, 1, (north.latitude, north.longitude), 50)
-    [item] = await v.nearby(db, *AZADI)
+    [item] = await nearby(db, *AZADI)
     assert item.distance_km == pytest.approx(49.9, abs=0.01)
     south = geodesic(kilometers=50.1).destination((north.latitude, north.longitude), 180)
-    assert await v.nearby(db, south.latitude, south.longitude) == []
+    assert await nearby(db, south.latitude, south.longitude) == []
