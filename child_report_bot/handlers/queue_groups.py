@@ -56,8 +56,9 @@ async def post_button(update: Update, context: BotContext) -> None:
                                    stale_key="auth.not_allowed")
     if pressed is None:
         return
-    refusal, report, _ = await context.services.triage.check(
-        update.effective_user.id, Action.VIEW, press.code, button=query.data)
+    report, _role = pressed
+    refusal = await context.services.triage.allowed(update.effective_user.id, Action.VIEW,
+                                                    report, button=query.data)
     if refusal is not None:
         await tell(update, context.tr.plain("auth.not_allowed"))  # audited by the check
         return

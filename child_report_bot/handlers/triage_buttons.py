@@ -111,8 +111,8 @@ async def _menu(update: Update, context: BotContext, action: str, report: Report
     """Sub-menus replace the post's buttons for a moment; only those allowed may open them."""
     query = update.callback_query
     tr = Translator(context.services.settings.delivery.staff_language)  # the group's language
-    refusal, report, _ = await context.services.triage.check(
-        update.effective_user.id, MENU_ACTIONS[action], report.code)
+    refusal = await context.services.triage.allowed(update.effective_user.id,
+                                                    MENU_ACTIONS[action], report)
     if refusal is not None:
         await _answer(update, context, action, refusal)
         return

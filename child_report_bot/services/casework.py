@@ -10,6 +10,7 @@ changes nothing; refusals of people are audited too.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import logging
 from collections.abc import Callable
@@ -104,6 +105,11 @@ class Triage:
         person = await self.actor(user_id)
         report = await self.report(code)
         return await self._permit(person, report, action, code, detail), report, person
+
+    async def allowed(self, user_id: int, action: Action, report: Report,
+                      **detail: object) -> Result | None:
+        """``check`` on a report already read: the refusal (audited), or ``None``."""
+        return await self._permit(await self.actor(user_id), report, action, report.code, detail)
 
     async def _permit(self, person: Actor, report: Report | None, action: Action, code: str,
                       detail: dict) -> Result | None:
@@ -284,7 +290,7 @@ class Triage:
             self.wake_sender()
         return reminded, escalated
 
-    async def _remind(self, owed: Reminder, now) -> int:
+    async def _remind(self, owed: Reminder, now: dt.datetime) -> int:
         change = transition(owed.report, Action.REMIND, None, now, minutes=owed.minutes)
         async with self.db.transaction() as conn:
             after = await compare_and_set(conn, owed.report, None, change)
@@ -296,7 +302,7 @@ class Triage:
                     payload={"minutes": owed.minutes})
         return int(after is not None)
 
-    async def _escalate(self, owed: Escalation, now) -> int:
+    async def _escalate(self, owed: Escalation, now: dt.datetime) -> int:
         before = owed.report
         change = transition(before, Action.ESCALATE, None, now, fallback=owed.fallback)
         async with self.db.transaction() as conn:
