@@ -22,7 +22,7 @@ from child_report_bot.domain.codes import parse_code
 from child_report_bot.domain.text import to_ascii_digits
 from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored, staff_time
 from child_report_bot.domain.triage import Action
-from child_report_bot.ui.callback_data import make, matcher
+from child_report_bot.ui.callback_data import Page, matcher
 from child_report_bot.ui.callback_data import page as page_asked
 from child_report_bot.delivery.render import send_photos
 from child_report_bot.domain.clock import system_clock
@@ -79,10 +79,10 @@ async def _listing(update: Update, context: BotContext, mine: bool, page: int) -
         buttons = []
         if page > 0:
             buttons.append(InlineKeyboardButton(tr.plain("view.btn_prev"),
-                                                callback_data=make("view", kind, str(page - 1))))
+                                                callback_data=Page(kind, page - 1).encode()))
         if page + 1 < pages:
             buttons.append(InlineKeyboardButton(tr.plain("view.btn_next"),
-                                                callback_data=make("view", kind, str(page + 1))))
+                                                callback_data=Page(kind, page + 1).encode()))
         markup = InlineKeyboardMarkup([buttons]) if buttons else None
     if update.callback_query:
         await update.callback_query.answer()

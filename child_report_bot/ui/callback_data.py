@@ -102,6 +102,9 @@ class PostView:
     action: str
     code: str
 
+    def encode(self) -> str:
+        return make("post", self.action, self.code)
+
 
 @dataclasses.dataclass(frozen=True)
 class TriagePress:
@@ -109,6 +112,9 @@ class TriagePress:
 
     action: str
     code: str
+
+    def encode(self) -> str:
+        return make("tri", self.action, self.code)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +125,9 @@ class Close:
     reason: CloseReason | None
     action: str = "out"
 
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.reason}")
+
 
 @dataclasses.dataclass(frozen=True)
 class Duplicate:
@@ -127,6 +136,9 @@ class Duplicate:
     code: str
     original: str | None
     action: str = "dupof"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.original}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +149,9 @@ class Transfer:
     queue: str | None
     action: str = "to"
 
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.queue}")
+
 
 @dataclasses.dataclass(frozen=True)
 class SendBack:
@@ -145,6 +160,9 @@ class SendBack:
     code: str
     reason: SendBackReason | None
     action: str = "ret"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.reason}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,6 +173,10 @@ class AssignPress:
     code: str
     volunteer_id: int | None = None
 
+    def encode(self) -> str:
+        argument = self.code if self.volunteer_id is None else f"{self.code}.{self.volunteer_id}"
+        return make("asg", self.action, argument)
+
 
 @dataclasses.dataclass(frozen=True)
 class Page:
@@ -162,6 +184,9 @@ class Page:
 
     listing: str
     page: int
+
+    def encode(self) -> str:
+        return make("view", self.listing, str(self.page))
 
 
 ReportPress = PostView | TriagePress | Close | Duplicate | Transfer | SendBack | AssignPress

@@ -20,7 +20,16 @@ from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.timefmt import staff_time
 from child_report_bot.domain.triage import CloseReason, SendBackReason, Status
-from child_report_bot.ui.callback_data import make
+from child_report_bot.ui.callback_data import (
+    AssignPress,
+    Close,
+    Duplicate,
+    ReportPress,
+    SendBack,
+    Transfer,
+    TriagePress,
+    make,
+)
 from child_report_bot.i18n import Markup, Translator
 
 
@@ -84,8 +93,8 @@ def assignment_lines(assignment: dict, tr: Translator) -> list[str]:
     return lines
 
 
-def _button(tr: Translator, key: str, action: str, argument: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(tr.plain(key), callback_data=make("tri", action, argument))
+def _button(tr: Translator, key: str, press: ReportPress) -> InlineKeyboardButton:
+    return InlineKeyboardButton(tr.plain(key), callback_data=press.encode())
 
 
 def markup(report: Report, photo_count: int, role: str, tr: Translator,
@@ -97,34 +106,35 @@ def markup(report: Report, photo_count: int, role: str, tr: Translator,
     code = report.code
     views = list(view_buttons(report, photo_count, tr).inline_keyboard)
     if role == "transfer":
-        return InlineKeyboardMarkup([[_button(tr, "tri.btn_accept", "accept", code),
-                                      _button(tr, "tri.btn_send_back", "back", code)], *views])
+        return InlineKeyboardMarkup([[
+            _button(tr, "tri.btn_accept", TriagePress("accept", code)),
+            _button(tr, "tri.btn_send_back", TriagePress("back", code))], *views])
     if role != "main":
         return None
     status = report.status
     if status is Status.NEW:
-        rows = [[_button(tr, "tri.btn_claim", "claim", code)]]
+        rows = [[_button(tr, "tri.btn_claim", TriagePress("claim", code))]]
     elif status is Status.CLAIMED:
-        rows = [[_button(tr, "tri.btn_close", "close", code),
-                 _button(tr, "tri.btn_unclaim", "unclaim", code)],
-                [_button(tr, "tri.btn_transfer", "xfer", code),
-                 _button(tr, "tri.btn_duplicate", "dup", code)]]
+        rows = [[_button(tr, "tri.btn_close", TriagePress("close", code)),
+                 _button(tr, "tri.btn_unclaim", TriagePress("unclaim", code))],
+                [_button(tr, "tri.btn_transfer", TriagePress("xfer", code)),
+                 _button(tr, "tri.btn_duplicate", TriagePress("dup", code))]]
         if assignable:
             rows.append([InlineKeyboardButton(tr.plain("asg.btn_assign"),
-                                              callback_data=make("asg", "menu", code))])
+                                              callback_data=AssignPress("menu", code).encode())])
     elif status is Status.CLOSED:
-        rows = [[_button(tr, "tri.btn_reopen", "reopen", code)]]
+        rows = [[_button(tr, "tri.btn_reopen", TriagePress("reopen", code))]]
     else:
         rows = []
     return InlineKeyboardMarkup([*rows, *views])
 
 
 def _back(tr: Translator, code: str) -> list[InlineKeyboardButton]:
-    return [_button(tr, "tri.btn_back", "menu", code)]
+    return [_button(tr, "tri.btn_back", TriagePress("menu", code))]
 
 
 def outcome_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
-    buttons = [_button(tr, f"outcome.{reason.value}", "out", f"{code}.{reason.value}")
+    buttons = [_button(tr, f"outcome.{reason.value}", Close(code, reason))
                for reason in CloseReason if reason is not CloseReason.DUPLICATE]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
@@ -133,7 +143,7 @@ def outcome_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
 def queue_menu(code: str, current: str, routing: RoutingConfig,
                tr: Translator) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(queue.title(tr.language),
-                                  callback_data=make("tri", "to", f"{code}.{queue.id}"))]
+                                  callback_data=Transfer(code, queue.id).encode())]
             for queue in routing.queues if queue.id != current]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
 
@@ -144,15 +154,16 @@ def duplicate_menu(code: str, candidates: list[Report],
         tr.plain("tri.duplicate_candidate", code=row.code,
                  activity=tr.plain(f"activity.{row.activity}"),
                  time=staff_time(row.created_at).split(" (")[0]),
-        callback_data=make("tri", "dupof", f"{code}.{row.code}"))] for row in candidates]
+        callback_data=Duplicate(code, row.code).encode())] for row in candidates]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
 
 
 def send_back_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
-    buttons = [_button(tr, f"sendback.{reason.value}", "ret", f"{code}.{reason.value}")
+    buttons = [_button(tr, f"sendback.{reason.value}", SendBack(code, reason))
                for reason in SendBackReason]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    return InlineKeyboardMarkup([*rows, [_button(tr, "tri.btn_back", "tmenu", code)]])
+    back = _button(tr, "tri.btn_back", TriagePress("tmenu", code))
+    return InlineKeyboardMarkup([*rows, [back]])
 
 
 def contact_card(report: Report, tr: Translator) -> Markup:
@@ -211,5 +222,6 @@ def volunteer_menu(code: str, candidates: list, tr: Translator) -> InlineKeyboar
     rows = [[InlineKeyboardButton(
         tr.plain("asg.candidate", name=c.volunteer.name, km=f"{c.distance_km:.1f}",
                  languages=",".join(c.volunteer.languages)),
-        callback_data=make("asg", "pick", f"{code}.{c.volunteer.user_id}"))] for c in candidates]
+        callback_data=AssignPress("pick", code, c.volunteer.user_id).encode())]
+        for c in candidates]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])

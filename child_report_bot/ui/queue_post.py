@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.timefmt import staff_time
-from child_report_bot.ui.callback_data import make
+from child_report_bot.ui.callback_data import PostView
 from child_report_bot.i18n import Markup, Translator
 
 CAPTION_LIMIT = 1024
@@ -154,11 +154,11 @@ def keyboard(report: Report, photo_count: int, tr: Translator) -> InlineKeyboard
     """Buttons on the post: extra photos, the map pin and the full details, sent privately."""
     code = report.code
     row = [InlineKeyboardButton(tr.plain("post.btn_details"),
-                                callback_data=make("post", "details", code))]
+                                callback_data=PostView("details", code).encode())]
     if report.latitude is not None:
         row.append(InlineKeyboardButton(tr.plain("post.btn_pin"),
-                                        callback_data=make("post", "pin", code)))
+                                        callback_data=PostView("pin", code).encode()))
     if photo_count > 1:
         row.append(InlineKeyboardButton(tr.plain("post.btn_photos", count=photo_count),
-                                        callback_data=make("post", "photos", code)))
+                                        callback_data=PostView("photos", code).encode()))
     return InlineKeyboardMarkup([row])
