@@ -248,3 +248,21 @@ def test_due_reminds_once_then_escalates_once():
                 claimed], NOW, ROUTING)
     assert owed == [Reminder(late, 16), Escalation(overdue, "123"),
                     Reminder(escalated_before, 50), Reminder(no_fallback, 50)]
+
+
+async def test_the_report_after_a_change_is_what_the_database_holds(db):
+    """compare_and_set builds the new report from the old one and the change instead of
+    reading it again: it must be exactly the stored row; a stale version writes nothing."""
+    from child_report_bot.storage import reports
+    from child_report_bot.storage.report_changes import compare_and_set
+    stored_draft = await finished_draft(db)
+    submitted = await reports.submit_draft(db, 7, stored_draft.draft_id, "fa", None, ROUTED)
+    before = await reports.get_report(db, submitted.code)
+    change = transition(before, A.CLAIM, REZA, NOW, name="Reza")
+    async with db.transaction() as conn:
+        after = await compare_and_set(conn, before, REZA.user_id, change)
+    assert after == await reports.get_report(db, submitted.code)
+    assert (after.status, after.claimed_by, after.version) == (S.CLAIMED, 2, 1)
+    async with db.transaction() as conn:
+        assert await compare_and_set(conn, before, MINA.user_id, change) is None
+    assert await reports.get_report(db, submitted.code) == after
