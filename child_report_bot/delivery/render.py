@@ -13,7 +13,7 @@ Kinds:
 
 from __future__ import annotations
 
-from telegram import Bot, Message, ReplyParameters
+from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
 from telegram.error import BadRequest
 
 from child_report_bot.ui.post_state import (
@@ -24,6 +24,7 @@ from child_report_bot.ui.post_state import (
     volunteer_offer_text,
 )
 from child_report_bot.ui.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
+from child_report_bot.domain.models import Photo, PhotoKind, Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.i18n import Translator
 from child_report_bot.storage.db import Database
@@ -65,18 +66,18 @@ class Renderer:
             return await self._volunteer(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
-    async def view(self, report, role: str, payload: dict | None = None,
+    async def view(self, report: Report, role: str, payload: dict | None = None,
                    language: str | None = None):
         """(text, markup, has_media) of a report's group message in this role."""
         language = language or self.staff_language
-        photos = await photos_of(self.db, report["report_id"])
+        photos = await photos_of(self.db, report.report_id)
         tr = Translator(language)
         names = Names.of(report, self.routing, language)
-        assignment = await live_with_name(self.db, report["report_id"])
+        assignment = await live_with_name(self.db, report.report_id)
         status = status_lines(report, role, self.routing, tr, payload, assignment)
         limit = CAPTION_LIMIT if photos else TEXT_LIMIT
         text = caption(report, len(photos), names, tr, limit, status)
-        assignable = assignment is None and report["latitude"] is not None
+        assignable = assignment is None and report.latitude is not None
         return text, markup(report, len(photos), role, tr, assignable), photos
 
     async def _post(self, item: OutboxItem, chat_id: int, role: str) -> Message:
@@ -87,10 +88,10 @@ class Renderer:
             return await self.bot.send_message(chat_id, text, reply_markup=buttons,
                                                **self.timeouts)
         first = photos[0]
-        if first["kind"] == "document":
-            return await self.bot.send_document(chat_id, document=first["file_id"], caption=text,
+        if first.kind is PhotoKind.DOCUMENT:
+            return await self.bot.send_document(chat_id, document=first.file_id, caption=text,
                                                 reply_markup=buttons, **self.timeouts)
-        return await self.bot.send_photo(chat_id, photo=first["file_id"], caption=text,
+        return await self.bot.send_photo(chat_id, photo=first.file_id, caption=text,
                                          reply_markup=buttons, **self.timeouts)
 
     async def _edit(self, item: OutboxItem, chat_id: int) -> Message | None:
@@ -127,17 +128,17 @@ class Renderer:
             return None
         report = await get_report_by_id(self.db, item.report_id)
         if item.kind == "volunteer_pin":
-            return await self.bot.send_location(chat_id, report["latitude"],
-                                                report["longitude"], **self.timeouts)
+            return await self.bot.send_location(chat_id, report.latitude,
+                                                report.longitude, **self.timeouts)
         tr = Translator(await get_language(self.db, chat_id, self.default_language))
         text = volunteer_offer_text(report, assignment, tr)
         buttons = offer_buttons(assignment["assignment_id"], tr)
-        photos = await photos_of(self.db, report["report_id"])
-        if photos and photos[0]["kind"] == "photo":
-            return await self.bot.send_photo(chat_id, photo=photos[0]["file_id"], caption=text,
+        photos = await photos_of(self.db, report.report_id)
+        if photos and photos[0].kind is PhotoKind.PHOTO:
+            return await self.bot.send_photo(chat_id, photo=photos[0].file_id, caption=text,
                                              reply_markup=buttons, **self.timeouts)
         if photos:
-            return await self.bot.send_document(chat_id, document=photos[0]["file_id"],
+            return await self.bot.send_document(chat_id, document=photos[0].file_id,
                                                 caption=text, reply_markup=buttons,
                                                 **self.timeouts)
         return await self.bot.send_message(chat_id, text, reply_markup=buttons, **self.timeouts)
@@ -145,10 +146,10 @@ class Renderer:
     async def _reminder(self, item: OutboxItem, chat_id: int) -> Message:
         report = await get_report_by_id(self.db, item.report_id)
         tr = Translator(self.staff_language)
-        text = tr("post.reminder", code=report["code"], minutes=item.payload.get("minutes", 0))
+        text = tr("post.reminder", code=report.code, minutes=item.payload.get("minutes", 0))
         reply = None
-        if report["post_chat_id"] == chat_id and report["post_message_id"]:
-            reply = ReplyParameters(report["post_message_id"], allow_sending_without_reply=True)
+        if report.post_chat_id == chat_id and report.post_message_id:
+            reply = ReplyParameters(report.post_message_id, allow_sending_without_reply=True)
         return await self.bot.send_message(chat_id, text, reply_parameters=reply,
                                            **self.timeouts)
 
@@ -162,3 +163,18 @@ class Renderer:
             params.setdefault("queue", queue.title(language))
         return await self.bot.send_message(chat_id, tr(item.payload["key"], **params),
                                            **self.timeouts)
+
+
+async def send_photos(bot: Bot, chat_id: int, photos: list[Photo]) -> None:
+    """A report's photos to one chat: one album when they are all of a kind, else one by one
+    (an album cannot mix photos and files)."""
+    kinds = {photo.kind for photo in photos}
+    if len(photos) > 1 and len(kinds) == 1:
+        media = InputMediaPhoto if kinds == {PhotoKind.PHOTO} else InputMediaDocument
+        await bot.send_media_group(chat_id, [media(photo.file_id) for photo in photos])
+        return
+    for photo in photos:
+        if photo.kind is PhotoKind.PHOTO:
+            await bot.send_photo(chat_id, photo.file_id)
+        else:
+            await bot.send_document(chat_id, photo.file_id)

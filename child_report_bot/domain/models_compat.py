@@ -1,10 +1,8 @@
-"""``model["column"]`` on typed models, while code written for ``aiosqlite.Row`` is moved over."""
+"""``model["column"]`` on typed models, for code not yet moved from ``aiosqlite.Row``."""
 
 from __future__ import annotations
 
 
 class RowCompat:
-    """Let ``model["column"]`` read ``model.column``; new code uses the attribute."""
-
-    def __getitem__(self, key: str) -> object:
+    def __getitem__(self, key):
         return getattr(self, key)

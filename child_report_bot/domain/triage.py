@@ -6,14 +6,25 @@
      │                                          └──send back(reason)──▶ as it was before
      └── escalate (nobody claimed in time): new, in the fallback queue
 
-Storage applies a transition with a compare-and-set on the status it was decided from, so two
+``transition`` decides a whole change (the new status and every column it sets or resets) from the
+report as read; ``due`` decides which waiting reports get a reminder or move to the fallback
+queue. Storage applies a change with a compare-and-set on the version it was decided from, so two
 people pressing at once cannot both win.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from child_report_bot.domain.clock import from_stored, to_stored
+
+if TYPE_CHECKING:  # the model is built on these enums; the rules only read its attributes
+    from child_report_bot.domain.models import Report
+    from child_report_bot.domain.routing import RoutingConfig
 
 
 class Status(enum.StrEnum):
@@ -37,8 +48,8 @@ class Action(enum.StrEnum):
     ASSIGN = "assign"          # send a volunteer (the claimer, while claimed)
 
 
-class Outcome(enum.StrEnum):
-    """How a report ends (ids are short: they travel in button data)."""
+class CloseReason(enum.StrEnum):
+    """Why a report was closed (ids are short: they travel in button data)."""
 
     CENTRE = "centre"          # referred to a welfare centre
     FAMILY = "family"          # family supported
@@ -78,11 +89,23 @@ def next_status(status: Status, action: Action) -> Status | None:
     return TRANSITIONS[(status, action)]
 
 
-class NotAllowedNow(Exception):
+class Refused(Exception):
+    """A change the rules will not make; the subclass says why."""
+
+
+class NotAllowed(Refused):
+    """Not this person's to do (audited by the caller)."""
+
+
+class NotAllowedNow(Refused):
     def __init__(self, status: Status, action: Action) -> None:
         super().__init__(f"{action} is not possible while the report is {status}")
         self.status = status
         self.action = action
+
+
+class InvalidChoice(Refused):
+    """A choice that cannot be taken: an unknown queue, its own queue, no such original."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,3 +149,151 @@ def may(actor: Actor, action: Action, report: ReportState) -> bool:
     if action in (Action.ACCEPT, Action.SEND_BACK):
         return staff_there
     return False
+
+
+# ---------------------------------------------------------------- the changes themselves
+
+# What a report forgets whenever it is nobody's again (unclaim, accept, reopen).
+CLAIM_RESET: dict[str, Any] = {"claimed_by": None, "claimed_by_name": None, "claimed_at": None}
+TRANSFER_RESET: dict[str, Any] = {"transfer_to": None, "transfer_from_status": None,
+                                  "transfer_post_chat_id": None, "transfer_post_message_id": None}
+CLOSE_RESET: dict[str, Any] = {"closed_by": None, "closed_at": None, "outcome": None,
+                               "duplicate_of": None, "close_note": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """``set`` applied iff the report still has ``version`` (nothing changed since it was read
+    and decided on); ``detail`` goes into the audit event."""
+
+    action: Action
+    version: int
+    set: dict[str, Any]
+    detail: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def permit(report: ReportState, action: Action, actor: Actor | None) -> Status | None:
+    """The status ``action`` leads to, if ``actor`` (``None``: the system) may do it now.
+
+    Raises ``NotAllowed`` (whose it is comes first) or ``NotAllowedNow``. Viewing changes
+    nothing, so it is never "not now".
+    """
+    system = action in (Action.ESCALATE, Action.REMIND)
+    if (actor is None) != system or (actor is not None and not may(actor, action, report)):
+        raise NotAllowed(action)
+    if action is Action.VIEW:
+        return report.status
+    if action is Action.REMIND:  # a nudge, not a move: only a waiting report is reminded of
+        if report.status is not Status.NEW:
+            raise NotAllowedNow(report.status, action)
+        return report.status
+    return next_status(report.status, action)
+
+
+def transition(report: Report, action: Action, actor: Actor | None, now: dt.datetime, *,
+               name: str | None = None, reason: CloseReason | None = None,
+               original: Report | None = None, to_queue: str | None = None,
+               queues: Iterable[str] = (), send_back: SendBackReason | None = None,
+               fallback: str | None = None, minutes: int | None = None) -> Change:
+    """The whole change ``action`` makes to ``report``; raises ``Refused`` when it cannot.
+
+    ``name``: the actor's display name (claim, transfer); ``reason`` and ``original`` (the
+    report this one duplicates) for a close; ``to_queue`` among ``queues`` for a transfer;
+    ``send_back`` for a refused transfer; ``fallback`` and ``minutes`` for the system's moves.
+    """
+    target = permit(report.state, action, actor)
+    stamp = to_stored(now)
+    waiting_again = {"waiting_since": stamp, "reminded_at": None}
+    detail: dict[str, Any] = {}
+    if action is Action.CLAIM:
+        changes = {"claimed_by": actor.user_id, "claimed_by_name": name, "claimed_at": stamp,
+                   "first_claimed_at": report.first_claimed_at or stamp}
+    elif action is Action.UNCLAIM:
+        changes = {**CLAIM_RESET, **waiting_again}
+    elif action is Action.CLOSE:
+        changes, detail = _close(report, actor, stamp, reason, original)
+    elif action is Action.TRANSFER:
+        if to_queue not in set(queues) or to_queue == report.queue:
+            raise InvalidChoice(to_queue)
+        changes = {**TRANSFER_RESET, "transfer_to": to_queue,
+                   "transfer_from_status": report.status}
+        detail = {"to": to_queue, "by_name": name}
+    elif action is Action.ACCEPT:
+        if report.transfer_post_message_id is None:  # the request has not reached them yet
+            raise NotAllowedNow(report.status, action)
+        changes = {**CLAIM_RESET, **TRANSFER_RESET, **waiting_again, "queue": report.transfer_to,
+                   "post_chat_id": report.transfer_post_chat_id,
+                   "post_message_id": report.transfer_post_message_id}
+        detail = {"from": report.queue}
+    elif action is Action.SEND_BACK:
+        if send_back is None:
+            raise InvalidChoice(send_back)
+        target = report.transfer_from_status or Status.NEW
+        changes = dict(TRANSFER_RESET)
+        detail = {"reason": send_back.value, "from": report.transfer_to}
+    elif action is Action.REOPEN:
+        changes = {**CLAIM_RESET, **CLOSE_RESET, **waiting_again}
+        detail = {"outcome_was": report.outcome}
+    elif action is Action.ESCALATE:
+        changes = {**waiting_again, "queue": fallback, "escalated_from": report.queue,
+                   "escalated_at": stamp}
+        detail = {"from": report.queue, "to": fallback}
+    elif action is Action.REMIND:
+        return Change(action, report.version, {"reminded_at": stamp}, {"minutes": minutes})
+    else:
+        raise InvalidChoice(action)
+    return Change(action, report.version, {"status": target, **changes}, detail)
+
+
+def _close(report: Report, actor: Actor, stamp: str, reason: CloseReason | None,
+           original: Report | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    if reason is None:
+        raise InvalidChoice(reason)
+    duplicate_of = None
+    if reason is CloseReason.DUPLICATE:
+        if original is None or original.report_id == report.report_id:
+            raise InvalidChoice(original)
+        duplicate_of = original.code
+    changes = {"closed_by": actor.user_id, "closed_at": stamp, "outcome": reason,
+               "duplicate_of": duplicate_of}
+    return changes, {"outcome": reason.value, "duplicate_of": duplicate_of}
+
+
+# ---------------------------------------------------------------- the clock's actions
+
+@dataclasses.dataclass(frozen=True)
+class Reminder:
+    """Nobody claimed ``report`` for ``minutes``: say so in its group, once."""
+
+    report: Report
+    minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Escalation:
+    """Nobody claimed ``report`` in time: it moves to its queue's ``fallback``, once."""
+
+    report: Report
+    fallback: str
+
+
+def due(reports: Iterable[Report], now: dt.datetime,
+        routing: RoutingConfig) -> list[Reminder | Escalation]:
+    """What the clock owes the waiting reports, in the order given (urgent first, oldest first).
+
+    Past ``escalate_after_minutes`` a report not escalated before moves to the fallback queue;
+    otherwise past ``remind_after_minutes`` a report not reminded of gets one reminder.
+    """
+    owed: list[Reminder | Escalation] = []
+    for report in reports:
+        queue = routing.queue(report.queue)
+        if queue is None or report.status is not Status.NEW or report.waiting_since is None:
+            continue
+        waited = (now - from_stored(report.waiting_since)).total_seconds()
+        if (waited >= queue.escalate_after_minutes * 60 and queue.fallback
+                and report.escalated_at is None):
+            owed.append(Escalation(report, queue.fallback))
+        elif waited >= queue.remind_after_minutes * 60 and report.reminded_at is None:
+            owed.append(Reminder(report, int(waited // 60)))
+    return owed
+

@@ -9,55 +9,51 @@ from telegram.ext import Application, CallbackQueryHandler
 from child_report_bot.context import BotContext
 from child_report_bot.ui import post_state
 from child_report_bot.domain.triage import Action
-from child_report_bot.services.fieldwork import OfferResult as Outcome
-from child_report_bot.ui.callback_data import matcher, parse
+from child_report_bot.services.fieldwork import OfferResult
+from child_report_bot.ui.callback_data import matcher, parse, report_press
+from child_report_bot.handlers.refusals import tell
 from child_report_bot.handlers.report_flow import edit_quietly
+from child_report_bot.handlers.report_posts import pressed_report
 from child_report_bot.i18n import Translator
 
 REFUSALS = {
-    Outcome.DENIED: "auth.not_allowed",
-    Outcome.NOT_NOW: "asg.not_now",
-    Outcome.NO_PLACE: "asg.no_place",
-    Outcome.NOT_YOURS: "asg.not_yours",
-    Outcome.INVALID: "error.invalid_button",
+    OfferResult.DENIED: "auth.not_allowed",
+    OfferResult.NOT_NOW: "asg.not_now",
+    OfferResult.NO_PLACE: "asg.no_place",
+    OfferResult.NOT_YOURS: "asg.not_yours",
+    OfferResult.INVALID: "error.invalid_button",
 }
 
 
-async def _refuse(update: Update, context: BotContext, outcome: Outcome) -> None:
-    await update.callback_query.answer(context.tr.plain(REFUSALS[outcome]), show_alert=True)
+async def _refuse(update: Update, context: BotContext, outcome: OfferResult) -> None:
+    """Say why fieldwork refused (it audits what it decides)."""
+    await tell(update, context.tr.plain(REFUSALS[outcome]))
 
 
 async def on_staff_button(update: Update, context: BotContext) -> None:
     """menu: list volunteers; pick: offer the report to one of them."""
     query = update.callback_query
-    button = parse(query.data)
-    code, _, choice = button.argument.partition(".")
-    fieldwork = context.services.fieldwork
-    user = update.effective_user
-    message = query.message
-    report = await context.services.triage.report(code)
-    if report is None or message is None or (message.chat.id, message.message_id) != (
-            report["post_chat_id"], report["post_message_id"]):
-        await context.services.triage.check(user.id, Action.ASSIGN, code,
-                                            button=query.data)
-        await query.answer(context.tr.plain("error.stale_button"), show_alert=True)
+    press = report_press(query.data)
+    if await pressed_report(update, context, press.code, Action.ASSIGN,
+                            roles=("main",)) is None:
         return
-    if button.action == "menu":
+    fieldwork, user, code = context.services.fieldwork, update.effective_user, press.code
+    if press.action == "menu":
         listed = await fieldwork.candidates(user.id, code)
-        if listed.outcome is not Outcome.DONE:
+        if listed.outcome is not OfferResult.DONE:
             await _refuse(update, context, listed.outcome)
             return
         if not listed.candidates:
-            await query.answer(context.tr.plain("asg.nobody_near"), show_alert=True)
+            await tell(update, context.tr.plain("asg.nobody_near"))
             return
         tr = Translator(context.services.settings.delivery.staff_language)
         await query.answer()
         await edit_quietly(query.edit_message_reply_markup(
             post_state.volunteer_menu(code, listed.candidates, tr)))
         return
-    volunteer_id = int(choice) if choice.isdigit() else -1
+    volunteer_id = press.volunteer_id if press.volunteer_id is not None else -1
     result = await fieldwork.offer(user.id, code, volunteer_id)
-    if result.outcome is not Outcome.DONE:
+    if result.outcome is not OfferResult.DONE:
         await _refuse(update, context, result.outcome)
         return
     await query.answer(context.tr.plain("asg.offered", code=code))
@@ -69,14 +65,14 @@ async def on_volunteer_button(update: Update, context: BotContext) -> None:
     button = parse(query.data)
     number, _, kind = button.argument.partition(".")
     if not number.isdigit():
-        await _refuse(update, context, Outcome.INVALID)
+        await _refuse(update, context, OfferResult.INVALID)
         return
     fieldwork, user = context.services.fieldwork, update.effective_user
     if button.action == "fb":
         result = await fieldwork.feedback(user.id, int(number), kind)
     else:
         result = await fieldwork.answer(user.id, int(number), button.action == "acc")
-    if result.outcome is not Outcome.DONE:
+    if result.outcome is not OfferResult.DONE:
         await _refuse(update, context, result.outcome)
         return
     tr = context.tr

@@ -15,7 +15,7 @@ from telegram.ext import Application, CommandHandler
 
 from child_report_bot.context import BotContext
 from child_report_bot.domain.text import to_ascii_digits
-from child_report_bot.storage.events import log_event
+from child_report_bot.handlers.refusals import refuse
 from child_report_bot.storage.staff import add_staff, list_staff, remove_staff
 
 
@@ -29,9 +29,7 @@ async def staff_command(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     args = context.args or []
     if user.id not in settings.admins:
-        async with context.db.transaction() as conn:
-            await log_event(conn, None, user.id, "auth.denied", command="staff", args=args[:3])
-        await message.reply_text(tr("auth.admins_only"))
+        await refuse(update, context, "auth.admins_only", command="staff", args=args[:3])
         return
     queues = {queue.id: queue for queue in context.services.routing.queues}
     verb = args[0].lower() if args else ""
@@ -77,9 +75,9 @@ async def _listing(context: BotContext, queues) -> str:
         return tr("staff.list_empty")
     lines = [tr("staff.list_title")]
     for row in rows:
-        queue = queues.get(row["queue_id"])
-        lines.append(tr("staff.list_line", user=row["user_id"], name=row["name"] or "—",
-                        queue=queue.title(tr.language) if queue else row["queue_id"]))
+        queue = queues.get(row.queue_id)
+        lines.append(tr("staff.list_line", user=row.user_id, name=row.name or "—",
+                        queue=queue.title(tr.language) if queue else row.queue_id))
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 
 import jdatetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from child_report_bot.context import BotContext
@@ -22,7 +22,12 @@ from child_report_bot.domain.codes import parse_code
 from child_report_bot.domain.text import to_ascii_digits
 from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored, staff_time
 from child_report_bot.domain.triage import Action
-from child_report_bot.ui.callback_data import make, matcher, parse
+from child_report_bot.ui.callback_data import Page, matcher
+from child_report_bot.ui.callback_data import page as page_asked
+from child_report_bot.delivery.render import send_photos
+from child_report_bot.domain.clock import system_clock
+from child_report_bot.domain.models import Report
+from child_report_bot.handlers.refusals import refuse, tell
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.storage import stats
@@ -39,20 +44,18 @@ async def _queues_or_refuse(update: Update, context: BotContext, view: str):
         return None
     if actor.queues:
         return actor.queues
-    async with context.db.transaction() as conn:
-        await log_event(conn, None, update.effective_user.id, "auth.denied", view=view)
-    await update.effective_message.reply_text(context.tr("view.staff_only"))
+    await refuse(update, context, "view.staff_only", view=view)
     return False
 
 
-def _line(report, tr: Translator, routing) -> str:
-    waited = dt.datetime.now(dt.UTC) - parse_stored(report["created_at"])
+def _line(report: Report, tr: Translator, routing) -> str:
+    waited = system_clock() - parse_stored(report.created_at)
     hours = int(waited.total_seconds() // 3600)
-    queue = routing.queue(report["queue"])
-    return tr("view.line", mark="🚨" if report["urgent"] else "•", code=report["code"],
-              activity=tr(f"activity.{report['activity']}"), age=tr(f"age.{report['age_band']}"),
-              status=tr(f"status.{report['status']}"),
-              queue=queue.title(tr.language) if queue else report["queue"],
+    queue = routing.queue(report.queue)
+    return tr("view.line", mark="🚨" if report.urgent else "•", code=report.code,
+              activity=tr(f"activity.{report.activity}"), age=tr(f"age.{report.age_band}"),
+              status=tr(f"status.{report.status}"),
+              queue=queue.title(tr.language) if queue else report.queue,
               hours=tr.digits(hours))
 
 
@@ -76,10 +79,10 @@ async def _listing(update: Update, context: BotContext, mine: bool, page: int) -
         buttons = []
         if page > 0:
             buttons.append(InlineKeyboardButton(tr.plain("view.btn_prev"),
-                                                callback_data=make("view", kind, str(page - 1))))
+                                                callback_data=Page(kind, page - 1).encode()))
         if page + 1 < pages:
             buttons.append(InlineKeyboardButton(tr.plain("view.btn_next"),
-                                                callback_data=make("view", kind, str(page + 1))))
+                                                callback_data=Page(kind, page + 1).encode()))
         markup = InlineKeyboardMarkup([buttons]) if buttons else None
     if update.callback_query:
         await update.callback_query.answer()
@@ -97,9 +100,8 @@ async def mine_command(update: Update, context: BotContext) -> None:
 
 
 async def page_button(update: Update, context: BotContext) -> None:
-    button = parse(update.callback_query.data)
-    page = int(button.argument) if button.argument.isdigit() else 0
-    await _listing(update, context, mine=button.action == "mine", page=page)
+    asked = page_asked(update.callback_query.data)
+    await _listing(update, context, mine=asked.listing == "mine", page=asked.page)
 
 
 async def show_command(update: Update, context: BotContext) -> None:
@@ -110,37 +112,28 @@ async def show_command(update: Update, context: BotContext) -> None:
         return
     refusal, report, _ = await context.services.triage.check(user.id, Action.VIEW, code,
                                                              view="show")
-    if refusal is not None:
+    if refusal is not None:  # audited by the check
         key = "view.no_such_report" if report is None else "auth.not_allowed"
-        await update.effective_message.reply_text(tr(key, code=code))
+        await tell(update, tr(key, code=code))
         return
     routing = context.services.routing
-    photos = await photos_of(context.db, report["report_id"])
+    photos = await photos_of(context.db, report.report_id)
     text = caption(report, len(photos), Names.of(report, routing, tr.language), tr, TEXT_LIMIT,
                    status_lines(report, "main", routing, tr))
     history = [tr("view.history_title")]
-    for event in (await events_of(context.db, report["report_id"]))[-15:]:
-        history.append(tr("view.history_line", time=staff_time(event["created_at"]).split(" (")[0],
-                          action=event["action"], actor=event["actor_id"] or "—"))
+    for event in (await events_of(context.db, report.report_id))[-15:]:
+        history.append(tr("view.history_line", time=staff_time(event.created_at).split(" (")[0],
+                          action=event.action, actor=event.actor_id or "—"))
     chat = update.effective_chat
     await chat.send_message(text)
     await chat.send_message("\n".join(history))
-    if photos:
-        kinds = {p["kind"] for p in photos}
-        if len(photos) > 1 and kinds == {"photo"}:
-            await chat.send_media_group([InputMediaPhoto(p["file_id"]) for p in photos])
-        else:
-            for photo in photos:
-                if photo["kind"] == "photo":
-                    await chat.send_photo(photo["file_id"])
-                else:
-                    await chat.send_document(photo["file_id"])
-    if report["latitude"] is not None:
-        await chat.send_location(report["latitude"], report["longitude"])
-    if report["claimed_by"] == user.id and report["contact_mode"] != "anonymous":
+    await send_photos(context.bot, chat.id, photos)
+    if report.latitude is not None:
+        await chat.send_location(report.latitude, report.longitude)
+    if report.claimed_by == user.id and not report.anonymous:
         await chat.send_message(contact_card(report, tr))
     async with context.db.transaction() as conn:
-        await log_event(conn, report["report_id"], user.id, "report.viewed_show")
+        await log_event(conn, report.report_id, user.id, "report.viewed_show")
 
 
 def _counts(tr: Translator, title: str, counter, label) -> str:
@@ -158,7 +151,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if queues is False:
         return
     days = int(argument) if argument else 30
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    since = system_clock() - dt.timedelta(days=days)
     figures = await stats.figures(context.db, queues, since)
     if not figures.total:
         await update.effective_message.reply_text(tr("stats.none", days=tr.digits(days)))
@@ -235,9 +228,10 @@ async def export_command(update: Update, context: BotContext) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*stats.EXPORT_COLUMNS, "created_jalali"])
+    created = stats.EXPORT_COLUMNS.index("created_at")
     for row in rows:
-        writer.writerow([*(row[c] if row[c] is not None else "" for c in stats.EXPORT_COLUMNS),
-                         jalali(parse_stored(row["created_at"]))])
+        writer.writerow([*("" if value is None else value for value in row),
+                         jalali(parse_stored(row[created]))])
     data = io.BytesIO(buffer.getvalue().encode("utf-8-sig"))  # BOM: spreadsheets read Persian
     name = f"reports-{start.isoformat()}-{end.isoformat()}.csv"
     await update.effective_message.reply_document(

@@ -15,14 +15,26 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from child_report_bot.context import BotContext
-from child_report_bot.ui import post_state
-from child_report_bot.domain.triage import Action, Outcome, SendBackReason
-from child_report_bot.ui.callback_data import matcher, parse
+from child_report_bot.domain.models import Report
+from child_report_bot.domain.triage import Action, CloseReason, Status
+from child_report_bot.handlers.refusals import tell
 from child_report_bot.handlers.report_flow import edit_quietly
+from child_report_bot.handlers.report_posts import post_role, pressed_report
 from child_report_bot.i18n import Translator
-from child_report_bot.storage.reports import photos_of
-from child_report_bot.storage.report_changes import drop_note_request, set_note
 from child_report_bot.services.casework import Result, Verdict
+from child_report_bot.storage.report_changes import drop_note_request, set_note
+from child_report_bot.storage.reports import photos_of
+from child_report_bot.ui import post_state
+from child_report_bot.ui.callback_data import (
+    Close,
+    Duplicate,
+    ReportPress,
+    SendBack,
+    Transfer,
+    TriagePress,
+    matcher,
+    report_press,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,58 +47,41 @@ MENU_ACTIONS = {"close": Action.CLOSE, "dup": Action.CLOSE, "xfer": Action.TRANS
                 "back": Action.SEND_BACK, "menu": Action.VIEW, "tmenu": Action.VIEW}
 
 
-def _on_its_message(report, update: Update) -> str | None:
-    """``"main"`` or ``"transfer"`` when the pressed message is the report's post or its open
-    transfer request; ``None`` for any other message (a forged or left-over button)."""
-    message = update.callback_query.message
-    if message is None:
-        return None
-    where = (message.chat.id, message.message_id)
-    if where == (report["post_chat_id"], report["post_message_id"]):
-        return "main"
-    if where == (report["transfer_post_chat_id"], report["transfer_post_message_id"]):
-        return "transfer"
-    return None
-
-
 async def on_triage_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    button = parse(query.data)
-    code, _, choice = button.argument.partition(".")
+    """A press on a report's post: open a sub-menu, or act and say how it went."""
+    press = report_press(update.callback_query.data)
+    pressed = await pressed_report(update, context, press.code,
+                                   MENU_ACTIONS.get(press.action, Action.VIEW))
+    if pressed is None:
+        return
+    report, _role = pressed
+    if press.action in MENU_ACTIONS:
+        await _menu(update, context, press.action, report)
+        return
     user = update.effective_user
-    triage = context.services.triage
-    report = await triage.report(code)
-    if report is None or _on_its_message(report, update) is None:
-        await triage.check(user.id, MENU_ACTIONS.get(button.action, Action.VIEW), code,
-                           button=query.data)  # audited when it is not theirs to press
-        await query.answer(context.tr.plain("error.stale_button"), show_alert=True)
-        return
-    if button.action in MENU_ACTIONS:
-        await _menu(update, context, button.action, report)
-        return
-    result = await _act(context, button.action, code, choice, user.id, user.full_name)
-    await _answer(update, context, button.action, result)
+    result = await _act(context, press, user.id, user.full_name)
+    await _answer(update, context, press.action, result)
 
 
-async def _act(context: BotContext, action: str, code: str, choice: str, user_id: int,
-               name: str) -> Result:
-    triage = context.services.triage
-    if action == "claim":
-        return await triage.claim(user_id, code, name)
-    if action == "unclaim":
-        return await triage.unclaim(user_id, code)
-    if action == "out" and choice in set(Outcome) - {Outcome.DUPLICATE}:
-        return await triage.close(user_id, code, Outcome(choice))
-    if action == "dupof" and choice:
-        return await triage.close(user_id, code, Outcome.DUPLICATE, duplicate_of=choice)
-    if action == "to" and choice:
-        return await triage.transfer(user_id, code, choice, name)
-    if action == "accept":
-        return await triage.accept(user_id, code)
-    if action == "ret" and choice in set(SendBackReason):
-        return await triage.send_back(user_id, code, SendBackReason(choice))
-    if action == "reopen":
-        return await triage.reopen(user_id, code)
+async def _act(context: BotContext, press: ReportPress, user_id: int, name: str) -> Result:
+    triage, code = context.services.triage, press.code
+    match press:
+        case TriagePress(action="claim"):
+            return await triage.claim(user_id, code, name)
+        case TriagePress(action="unclaim"):
+            return await triage.unclaim(user_id, code)
+        case TriagePress(action="accept"):
+            return await triage.accept(user_id, code)
+        case TriagePress(action="reopen"):
+            return await triage.reopen(user_id, code)
+        case Close(reason=CloseReason() as reason):
+            return await triage.close(user_id, code, reason)
+        case Duplicate(original=str() as original):
+            return await triage.close(user_id, code, CloseReason.DUPLICATE, duplicate_of=original)
+        case Transfer(queue=str() as queue):
+            return await triage.transfer(user_id, code, queue, name)
+        case SendBack(reason=reason) if reason is not None:
+            return await triage.send_back(user_id, code, reason)
     return Result(Verdict.INVALID)
 
 
@@ -94,60 +89,59 @@ async def _answer(update: Update, context: BotContext, action: str, result: Resu
     query, tr = update.callback_query, context.tr
     report = result.report
     if result.verdict is Verdict.DONE:
-        await query.answer(tr.plain(DONE_KEYS[action], code=report["code"]))
+        await query.answer(tr.plain(DONE_KEYS[action], code=report.code))
         if action in ("out", "dupof"):
             await _ask_for_note(update, context, report)
         return
     if result.verdict is Verdict.DENIED:
-        await query.answer(tr.plain("auth.not_allowed"), show_alert=True)
+        await tell(update, tr.plain("auth.not_allowed"))  # audited by the service
     elif (result.verdict in (Verdict.CHANGED, Verdict.NOT_NOW) and action == "claim"
-          and report["status"] == "claimed"):
-        await query.answer(tr.plain("tri.already_claimed", name=report["claimed_by_name"]),
-                           show_alert=True)
+          and report.status is Status.CLAIMED):
+        await tell(update, tr.plain("tri.already_claimed", name=report.claimed_by_name))
     elif result.verdict in (Verdict.CHANGED, Verdict.NOT_NOW):
-        status = tr.plain(f"status.{report['status']}")
-        who = report["claimed_by_name"] if report["status"] == "claimed" else None
+        status = tr.plain(f"status.{report.status}")
+        who = report.claimed_by_name if report.status is Status.CLAIMED else None
         key = "tri.not_now_claimed" if who else "tri.not_now"
-        await query.answer(tr.plain(key, status=status, name=who or ""), show_alert=True)
+        await tell(update, tr.plain(key, status=status, name=who or ""))
     else:
-        await query.answer(tr.plain("error.invalid_button"), show_alert=True)
+        await tell(update, tr.plain("error.invalid_button"))
 
 
-async def _menu(update: Update, context: BotContext, action: str, report) -> None:
+async def _menu(update: Update, context: BotContext, action: str, report: Report) -> None:
     """Sub-menus replace the post's buttons for a moment; only those allowed may open them."""
     query = update.callback_query
     tr = Translator(context.services.settings.delivery.staff_language)  # the group's language
-    refusal, report, _ = await context.services.triage.check(
-        update.effective_user.id, MENU_ACTIONS[action], report["code"])
+    refusal = await context.services.triage.allowed(update.effective_user.id,
+                                                    MENU_ACTIONS[action], report)
     if refusal is not None:
         await _answer(update, context, action, refusal)
         return
-    code = report["code"]
+    code = report.code
     if action == "close":
         markup = post_state.outcome_menu(code, tr)
     elif action == "xfer":
-        markup = post_state.queue_menu(code, report["queue"], context.services.routing, tr)
+        markup = post_state.queue_menu(code, report.queue, context.services.routing, tr)
     elif action == "dup":
         candidates = await context.services.triage.duplicate_candidates(report)
         if not candidates:
-            await query.answer(context.tr.plain("tri.no_duplicates"), show_alert=True)
+            await tell(update, context.tr.plain("tri.no_duplicates"))
             return
         markup = post_state.duplicate_menu(code, candidates, tr)
     elif action == "back":
         markup = post_state.send_back_menu(code, tr)
     else:
-        role = _on_its_message(report, update) or "main"
-        photos = await photos_of(context.db, report["report_id"])
-        markup = post_state.markup(report, len(photos), role, tr)
+        photos = await photos_of(context.db, report.report_id)
+        markup = post_state.markup(report, len(photos),
+                                   post_role(report, query.message) or "main", tr)
     await query.answer()
     await edit_quietly(query.edit_message_reply_markup(markup))
 
 
-async def _ask_for_note(update: Update, context: BotContext, report) -> None:
+async def _ask_for_note(update: Update, context: BotContext, report: Report) -> None:
     """After closing: the closer may add a note in private (the next text they send)."""
     try:
         await context.bot.send_message(update.effective_user.id,
-                                       context.tr("tri.ask_note", code=report["code"]))
+                                       context.tr("tri.ask_note", code=report.code))
     except (Forbidden, BadRequest):
         logger.info("user %s has no private chat with the bot; no note asked",
                     update.effective_user.id)
@@ -172,7 +166,7 @@ async def take_note(update: Update, context: BotContext) -> bool:
     if report is None:
         return False
     context.services.sender.wake()
-    await update.effective_message.reply_text(context.tr("tri.note_saved", code=report["code"]))
+    await update.effective_message.reply_text(context.tr("tri.note_saved", code=report.code))
     return True
 
 

@@ -41,7 +41,7 @@ FEEDBACK = tuple(kind.value for kind in Feedback)
 
 
 class OfferResult(enum.StrEnum):
-    """How an operation on an offer went (not a close reason: that is ``triage.Outcome``)."""
+    """How an operation on an offer went (not a close reason: that is ``triage.CloseReason``)."""
 
     DONE = "done"
     DENIED = "denied"

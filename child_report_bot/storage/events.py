@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from child_report_bot.domain.models import Event
 from child_report_bot.storage.db import Database, utcnow
 
 
@@ -25,8 +26,12 @@ async def log_event(
     )
 
 
-async def events_of(db: Database, report_id: int) -> list[aiosqlite.Row]:
+async def events_of(db: Database, report_id: int) -> list[Event]:
     """A report's history, oldest first."""
-    return await db.fetchall(
+    rows = await db.fetchall(
         "SELECT * FROM events WHERE report_id = ? ORDER BY event_id", (report_id,)
     )
+    return [Event(event_id=row["event_id"], report_id=row["report_id"],
+                  actor_id=row["actor_id"], action=row["action"],
+                  detail=json.loads(row["detail"]), created_at=row["created_at"])
+            for row in rows]

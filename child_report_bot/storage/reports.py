@@ -1,4 +1,5 @@
-"""Reports: turning a finished draft into a stored report, and reading reports back."""
+"""Reports: turning a finished draft into a stored report, and reading reports back as
+``Report`` and ``Photo`` values (built here only)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from collections.abc import Awaitable, Callable
 import aiosqlite
 
 from child_report_bot.domain.codes import new_code
+from child_report_bot.domain.models import Photo, PhotoKind, Report
 from child_report_bot.domain.report_draft import ContactMode, Draft
+from child_report_bot.domain.triage import CloseReason, Status
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
 
@@ -152,33 +155,81 @@ async def _insert_report(
     raise RuntimeError("could not find a free report code")
 
 
-async def reports_of_reporter(db: Database, user_id: int, limit: int = 10) -> list[aiosqlite.Row]:
+def report_from_row(row: aiosqlite.Row) -> Report:
+    """A ``reports`` row as a ``Report`` (the one place the columns are read by name)."""
+    values = {field.name: row[field.name] for field in dataclasses.fields(Report)}
+    outcome, back_to = values["outcome"], values["transfer_from_status"]
+    return Report(**{
+        **values,
+        "urgent": bool(values["urgent"]), "danger": bool(values["danger"]),
+        "place_verified": bool(values["place_verified"]),
+        "place_geocoded": bool(values["place_geocoded"]),
+        "contact_mode": ContactMode(values["contact_mode"]),
+        "status": Status(values["status"]),
+        "outcome": CloseReason(outcome) if outcome is not None else None,
+        "transfer_from_status": Status(back_to) if back_to is not None else None,
+    })
+
+
+def _report(row: aiosqlite.Row | None) -> Report | None:
+    return report_from_row(row) if row is not None else None
+
+
+async def read_report(conn: aiosqlite.Connection, report_id: int) -> Report | None:
+    """One report by its row id, inside the caller's transaction."""
+    cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,))
+    return _report(await cursor.fetchone())
+
+
+async def reports_of_reporter(db: Database, user_id: int, limit: int = 10) -> list[Report]:
     """The citizen's own reports, newest first."""
-    return await db.fetchall(
-        "SELECT code, status, activity, created_at FROM reports WHERE reporter_id = ?"
+    rows = await db.fetchall(
+        "SELECT * FROM reports WHERE reporter_id = ?"
         " ORDER BY created_at DESC, report_id DESC LIMIT ?",
         (user_id, limit),
     )
+    return [report_from_row(row) for row in rows]
 
 
-async def get_report_for_draft(db: Database, draft_id: str) -> aiosqlite.Row | None:
+async def get_report_for_draft(db: Database, draft_id: str) -> Report | None:
     """The report a draft became, if it was submitted."""
-    return await db.fetchone("SELECT * FROM reports WHERE draft_id = ?", (draft_id,))
+    return _report(await db.fetchone("SELECT * FROM reports WHERE draft_id = ?", (draft_id,)))
 
 
-async def get_report_by_id(db: Database, report_id: int) -> aiosqlite.Row | None:
+async def get_report_by_id(db: Database, report_id: int) -> Report | None:
     """One report by its row id."""
-    return await db.fetchone("SELECT * FROM reports WHERE report_id = ?", (report_id,))
+    return _report(await db.fetchone("SELECT * FROM reports WHERE report_id = ?", (report_id,)))
 
 
-async def get_report(db: Database, code: str) -> aiosqlite.Row | None:
+async def get_report(db: Database, code: str) -> Report | None:
     """One report by its code."""
-    return await db.fetchone("SELECT * FROM reports WHERE code = ?", (code,))
+    return _report(await db.fetchone("SELECT * FROM reports WHERE code = ?", (code,)))
 
 
-async def photos_of(db: Database, report_id: int) -> list[aiosqlite.Row]:
+async def photos_of(db: Database, report_id: int) -> list[Photo]:
     """The report's photos (kind, file_id), in the order they were sent."""
-    return await db.fetchall(
+    rows = await db.fetchall(
         "SELECT kind, file_id FROM report_photos WHERE report_id = ? ORDER BY position",
         (report_id,),
     )
+    return [Photo(PhotoKind(row["kind"]), row["file_id"]) for row in rows]
+
+
+async def waiting_reports(db: Database) -> list[Report]:
+    """Unclaimed reports with a waiting time, urgent first, then longest waiting."""
+    rows = await db.fetchall(
+        "SELECT * FROM reports WHERE status = 'new' AND waiting_since IS NOT NULL"
+        " ORDER BY urgent DESC, waiting_since")
+    return [report_from_row(row) for row in rows]
+
+
+async def open_near_in_time(db: Database, report: Report, days: float = 2,
+                            limit: int = 50) -> list[Report]:
+    """Open reports of the same queue created within ``days`` of this one, newest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM reports WHERE queue = ? AND report_id != ?"
+        " AND status IN ('new', 'claimed')"
+        " AND ABS(julianday(created_at) - julianday(?)) <= ?"
+        " ORDER BY created_at DESC LIMIT ?",
+        (report.queue, report.report_id, report.created_at, days, limit))
+    return [report_from_row(row) for row in rows]

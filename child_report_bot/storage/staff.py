@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from child_report_bot.domain.models import StaffMember
 from child_report_bot.domain.triage import Actor
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
@@ -48,11 +47,15 @@ async def remove_staff(db: Database, user_id: int, queue_id: str | None,
     return left
 
 
-async def list_staff(db: Database) -> list[aiosqlite.Row]:
-    return await db.fetchall("SELECT * FROM staff ORDER BY queue_id, added_at, user_id")
+async def list_staff(db: Database) -> list[StaffMember]:
+    """Everyone who staffs a queue, by queue, in the order they were added."""
+    rows = await db.fetchall("SELECT * FROM staff ORDER BY queue_id, added_at, user_id")
+    return [StaffMember(user_id=row["user_id"], queue_id=row["queue_id"], name=row["name"],
+                        added_by=row["added_by"], added_at=row["added_at"]) for row in rows]
 
 
 async def queues_of(db: Database, user_id: int) -> frozenset[str]:
+    """The queues ``user_id`` staffs."""
     rows = await db.fetchall("SELECT queue_id FROM staff WHERE user_id = ?", (user_id,))
     return frozenset(row["queue_id"] for row in rows)
 

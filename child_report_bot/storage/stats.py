@@ -12,9 +12,10 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 
-import aiosqlite
-
+from child_report_bot.domain.clock import from_stored, to_stored
+from child_report_bot.domain.models import Report
 from child_report_bot.storage.db import Database
+from child_report_bot.storage.reports import report_from_row
 
 PAGE_SIZE = 10
 
@@ -30,7 +31,7 @@ def _scope(queues: Iterable[str] | None, column: str = "queue") -> tuple[str, li
 
 
 async def open_reports(db: Database, queues: Iterable[str] | None, page: int,
-                       claimed_by: int | None = None) -> tuple[list[aiosqlite.Row], int]:
+                       claimed_by: int | None = None) -> tuple[list[Report], int]:
     """One page of open reports, urgent first then oldest; and how many there are in all."""
     where, params = _scope(queues)
     where += " AND status != 'closed'"
@@ -41,7 +42,7 @@ async def open_reports(db: Database, queues: Iterable[str] | None, page: int,
     rows = await db.fetchall(
         f"SELECT * FROM reports WHERE {where} ORDER BY urgent DESC, created_at, report_id"
         " LIMIT ? OFFSET ?", (*params, PAGE_SIZE, page * PAGE_SIZE))
-    return rows, total
+    return [report_from_row(row) for row in rows], total
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Figures:
 def _minutes(start: str, end: str | None) -> float | None:
     if not end:
         return None
-    return (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds() / 60
+    return (from_stored(end) - from_stored(start)).total_seconds() / 60
 
 
 async def figures(db: Database, queues: Iterable[str] | None, since: dt.datetime) -> Figures:
@@ -68,7 +69,7 @@ async def figures(db: Database, queues: Iterable[str] | None, since: dt.datetime
     rows = await db.fetchall(
         f"SELECT status, queue, activity, age_band, region, created_at, first_claimed_at,"
         f" closed_at FROM reports WHERE {where} AND created_at >= ?",
-        (*params, since.astimezone(dt.UTC).isoformat(timespec="seconds")))
+        (*params, to_stored(since)))
     to_claim = [m for r in rows if (m := _minutes(r["created_at"], r["first_claimed_at"]))
                 is not None]
     to_close = [m for r in rows if (m := _minutes(r["created_at"], r["closed_at"])) is not None]
@@ -92,11 +93,12 @@ EXPORT_COLUMNS = (
 
 
 async def export_rows(db: Database, queues: Iterable[str] | None, start: dt.datetime,
-                      end: dt.datetime) -> list[aiosqlite.Row]:
-    """Reports created in [start, end): no reporter identity, no free text about the reporter."""
+                      end: dt.datetime) -> list[tuple]:
+    """Reports created in [start, end), one tuple of ``EXPORT_COLUMNS`` values each: no
+    reporter identity, no free text about the reporter."""
     where, params = _scope(queues)
-    return await db.fetchall(
+    rows = await db.fetchall(
         f"SELECT {', '.join(EXPORT_COLUMNS)} FROM reports WHERE {where}"
         " AND created_at >= ? AND created_at < ? ORDER BY created_at, report_id",
-        (*params, start.astimezone(dt.UTC).isoformat(timespec="seconds"),
-         end.astimezone(dt.UTC).isoformat(timespec="seconds")))
+        (*params, to_stored(start), to_stored(end)))
+    return [tuple(row) for row in rows]

@@ -12,6 +12,8 @@ import dataclasses
 import re
 from collections.abc import Callable
 
+from child_report_bot.domain.triage import CloseReason, SendBackReason
+
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
@@ -85,3 +87,141 @@ def matcher(scope: str, *actions: str) -> Callable[[object], bool]:
 def unparseable(data: object) -> bool:
     """Pattern for data this version cannot parse at all (old, forged or foreign buttons)."""
     return parse(data) is None
+
+
+# ---------------------------------------------------------------- typed presses on report posts
+# Parsed once per press from the ``post``, ``tri``, ``asg`` (staff side) and ``view`` scopes.
+# A choice that does not parse (an unknown close reason, a volunteer id that is not a number)
+# is kept as ``None`` so the handler can say "invalid button" after the usual checks.
+
+
+@dataclasses.dataclass(frozen=True)
+class PostView:
+    """``post``: details, the map pin or all photos, sent privately."""
+
+    action: str
+    code: str
+
+    def encode(self) -> str:
+        return make("post", self.action, self.code)
+
+
+@dataclasses.dataclass(frozen=True)
+class TriagePress:
+    """``tri`` without a choice: claim, unclaim, accept, reopen, or a sub-menu to open."""
+
+    action: str
+    code: str
+
+    def encode(self) -> str:
+        return make("tri", self.action, self.code)
+
+
+@dataclasses.dataclass(frozen=True)
+class Close:
+    """``tri:out``: close with a reason (never "duplicate": that is ``Duplicate``)."""
+
+    code: str
+    reason: CloseReason | None
+    action: str = "out"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.reason}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Duplicate:
+    """``tri:dupof``: close as a duplicate of ``original`` (a report code)."""
+
+    code: str
+    original: str | None
+    action: str = "dupof"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.original}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Transfer:
+    """``tri:to``: hand the report to another queue."""
+
+    code: str
+    queue: str | None
+    action: str = "to"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.queue}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SendBack:
+    """``tri:ret``: refuse a transfer, with a reason."""
+
+    code: str
+    reason: SendBackReason | None
+    action: str = "ret"
+
+    def encode(self) -> str:
+        return make("tri", self.action, f"{self.code}.{self.reason}")
+
+
+@dataclasses.dataclass(frozen=True)
+class AssignPress:
+    """``asg:menu`` (list volunteers) or ``asg:pick`` (offer to ``volunteer_id``)."""
+
+    action: str
+    code: str
+    volunteer_id: int | None = None
+
+    def encode(self) -> str:
+        argument = self.code if self.volunteer_id is None else f"{self.code}.{self.volunteer_id}"
+        return make("asg", self.action, argument)
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """``view``: another page of /queue or /mine."""
+
+    listing: str
+    page: int
+
+    def encode(self) -> str:
+        return make("view", self.listing, str(self.page))
+
+
+ReportPress = PostView | TriagePress | Close | Duplicate | Transfer | SendBack | AssignPress
+
+
+def _enum(kind, value: str, exclude=()):
+    return kind(value) if value in set(kind) - set(exclude) else None
+
+
+def report_press(data: object) -> ReportPress | None:
+    """The press on a report's post that ``data`` stands for, or ``None`` if it is not one."""
+    button = parse(data)
+    if button is None or button.scope not in ("post", "tri", "asg"):
+        return None
+    code, _, choice = button.argument.partition(".")
+    if button.scope == "post":
+        return PostView(button.action, button.argument)
+    if button.scope == "asg":
+        if button.action not in ("menu", "pick"):
+            return None
+        return AssignPress(button.action, code, int(choice) if choice.isdigit() else None)
+    if button.action == "out":
+        return Close(code, _enum(CloseReason, choice, {CloseReason.DUPLICATE}))
+    if button.action == "dupof":
+        return Duplicate(code, choice or None)
+    if button.action == "to":
+        return Transfer(code, choice or None)
+    if button.action == "ret":
+        return SendBack(code, _enum(SendBackReason, choice))
+    return TriagePress(button.action, code)
+
+
+def page(data: object) -> Page | None:
+    """The /queue or /mine page asked for, or ``None``."""
+    button = parse(data)
+    if button is None or button.scope != "view":
+        return None
+    return Page(button.action, int(button.argument) if button.argument.isdigit() else 0)

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import html
 
-import aiosqlite
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from child_report_bot.ui.queue_post import keyboard as view_buttons
+from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.timefmt import staff_time
-from child_report_bot.domain.triage import Outcome, SendBackReason, Status
-from child_report_bot.ui.callback_data import make
+from child_report_bot.domain.triage import CloseReason, SendBackReason, Status
+from child_report_bot.ui.callback_data import (
+    AssignPress,
+    Close,
+    Duplicate,
+    ReportPress,
+    SendBack,
+    Transfer,
+    TriagePress,
+    make,
+)
 from child_report_bot.i18n import Markup, Translator
 
 
@@ -29,7 +38,7 @@ def _queue(routing: RoutingConfig, queue_id: str | None, language: str) -> str:
     return queue.title(language) if queue else str(queue_id)
 
 
-def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: Translator,
+def status_lines(report: Report, role: str, routing: RoutingConfig, tr: Translator,
                  payload: dict | None = None, assignment: dict | None = None) -> list[str]:
     """The last lines of the caption: who has the report and what happened to it.
 
@@ -38,7 +47,7 @@ def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: T
     payload = payload or {}
     language = tr.language
     if role == "moved":
-        return [tr("state.moved", queue=_queue(routing, report["queue"], language))]
+        return [tr("state.moved", queue=_queue(routing, report.queue, language))]
     if role.startswith("returned:"):
         reason = role.split(":", 1)[1]
         return [tr("state.returned", reason=tr(f"sendback.{reason}"))]
@@ -48,27 +57,27 @@ def status_lines(report: aiosqlite.Row, role: str, routing: RoutingConfig, tr: T
                         queue=_queue(routing, payload.get("from_queue"), language),
                         by=payload.get("by") or "?"))
         return lines
-    if report["escalated_from"]:
+    if report.escalated_from:
         lines.append(tr("state.escalated",
-                        queue=_queue(routing, report["escalated_from"], language)))
-    status = Status(report["status"])
+                        queue=_queue(routing, report.escalated_from, language)))
+    status = report.status
     if status is Status.NEW:
         lines.append(tr("state.new"))
     elif status is Status.CLAIMED:
-        lines.append(tr("state.claimed", name=report["claimed_by_name"] or "?",
-                        time=staff_time(report["claimed_at"])))
+        lines.append(tr("state.claimed", name=report.claimed_by_name or "?",
+                        time=staff_time(report.claimed_at)))
         if assignment:
             lines += assignment_lines(assignment, tr)
     elif status is Status.TRANSFERRED:
         lines.append(tr("state.transferred",
-                        queue=_queue(routing, report["transfer_to"], language)))
+                        queue=_queue(routing, report.transfer_to, language)))
     else:
-        lines.append(tr("state.closed", outcome=tr(f"outcome.{report['outcome']}"),
-                        time=staff_time(report["closed_at"])))
-        if report["duplicate_of"]:
-            lines.append(tr("state.duplicate_of", code=report["duplicate_of"]))
-        if report["close_note"]:
-            lines.append(tr("state.note", note=report["close_note"]))
+        lines.append(tr("state.closed", outcome=tr(f"outcome.{report.outcome}"),
+                        time=staff_time(report.closed_at)))
+        if report.duplicate_of:
+            lines.append(tr("state.duplicate_of", code=report.duplicate_of))
+        if report.close_note:
+            lines.append(tr("state.note", note=report.close_note))
     return lines
 
 
@@ -84,48 +93,49 @@ def assignment_lines(assignment: dict, tr: Translator) -> list[str]:
     return lines
 
 
-def _button(tr: Translator, key: str, action: str, argument: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(tr.plain(key), callback_data=make("tri", action, argument))
+def _button(tr: Translator, key: str, press: ReportPress) -> InlineKeyboardButton:
+    return InlineKeyboardButton(tr.plain(key), callback_data=press.encode())
 
 
-def markup(report: aiosqlite.Row, photo_count: int, role: str, tr: Translator,
+def markup(report: Report, photo_count: int, role: str, tr: Translator,
            assignable: bool = False) -> InlineKeyboardMarkup | None:
     """The buttons for this message, or ``None`` for a message nobody acts on any more.
 
     ``assignable``: a claimed report with a place and no live volunteer assignment.
     """
-    code = report["code"]
+    code = report.code
     views = list(view_buttons(report, photo_count, tr).inline_keyboard)
     if role == "transfer":
-        return InlineKeyboardMarkup([[_button(tr, "tri.btn_accept", "accept", code),
-                                      _button(tr, "tri.btn_send_back", "back", code)], *views])
+        return InlineKeyboardMarkup([[
+            _button(tr, "tri.btn_accept", TriagePress("accept", code)),
+            _button(tr, "tri.btn_send_back", TriagePress("back", code))], *views])
     if role != "main":
         return None
-    status = Status(report["status"])
+    status = report.status
     if status is Status.NEW:
-        rows = [[_button(tr, "tri.btn_claim", "claim", code)]]
+        rows = [[_button(tr, "tri.btn_claim", TriagePress("claim", code))]]
     elif status is Status.CLAIMED:
-        rows = [[_button(tr, "tri.btn_close", "close", code),
-                 _button(tr, "tri.btn_unclaim", "unclaim", code)],
-                [_button(tr, "tri.btn_transfer", "xfer", code),
-                 _button(tr, "tri.btn_duplicate", "dup", code)]]
+        rows = [[_button(tr, "tri.btn_close", TriagePress("close", code)),
+                 _button(tr, "tri.btn_unclaim", TriagePress("unclaim", code))],
+                [_button(tr, "tri.btn_transfer", TriagePress("xfer", code)),
+                 _button(tr, "tri.btn_duplicate", TriagePress("dup", code))]]
         if assignable:
             rows.append([InlineKeyboardButton(tr.plain("asg.btn_assign"),
-                                              callback_data=make("asg", "menu", code))])
+                                              callback_data=AssignPress("menu", code).encode())])
     elif status is Status.CLOSED:
-        rows = [[_button(tr, "tri.btn_reopen", "reopen", code)]]
+        rows = [[_button(tr, "tri.btn_reopen", TriagePress("reopen", code))]]
     else:
         rows = []
     return InlineKeyboardMarkup([*rows, *views])
 
 
 def _back(tr: Translator, code: str) -> list[InlineKeyboardButton]:
-    return [_button(tr, "tri.btn_back", "menu", code)]
+    return [_button(tr, "tri.btn_back", TriagePress("menu", code))]
 
 
 def outcome_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
-    buttons = [_button(tr, f"outcome.{outcome.value}", "out", f"{code}.{outcome.value}")
-               for outcome in Outcome if outcome is not Outcome.DUPLICATE]
+    buttons = [_button(tr, f"outcome.{reason.value}", Close(code, reason))
+               for reason in CloseReason if reason is not CloseReason.DUPLICATE]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
 
@@ -133,61 +143,62 @@ def outcome_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
 def queue_menu(code: str, current: str, routing: RoutingConfig,
                tr: Translator) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(queue.title(tr.language),
-                                  callback_data=make("tri", "to", f"{code}.{queue.id}"))]
+                                  callback_data=Transfer(code, queue.id).encode())]
             for queue in routing.queues if queue.id != current]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
 
 
-def duplicate_menu(code: str, candidates: list[aiosqlite.Row],
+def duplicate_menu(code: str, candidates: list[Report],
                    tr: Translator) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton(
-        tr.plain("tri.duplicate_candidate", code=row["code"],
-                 activity=tr.plain(f"activity.{row['activity']}"),
-                 time=staff_time(row["created_at"]).split(" (")[0]),
-        callback_data=make("tri", "dupof", f"{code}.{row['code']}"))] for row in candidates]
+        tr.plain("tri.duplicate_candidate", code=row.code,
+                 activity=tr.plain(f"activity.{row.activity}"),
+                 time=staff_time(row.created_at).split(" (")[0]),
+        callback_data=Duplicate(code, row.code).encode())] for row in candidates]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])
 
 
 def send_back_menu(code: str, tr: Translator) -> InlineKeyboardMarkup:
-    buttons = [_button(tr, f"sendback.{reason.value}", "ret", f"{code}.{reason.value}")
+    buttons = [_button(tr, f"sendback.{reason.value}", SendBack(code, reason))
                for reason in SendBackReason]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    return InlineKeyboardMarkup([*rows, [_button(tr, "tri.btn_back", "tmenu", code)]])
+    back = _button(tr, "tri.btn_back", TriagePress("tmenu", code))
+    return InlineKeyboardMarkup([*rows, [back]])
 
 
-def contact_card(report: aiosqlite.Row, tr: Translator) -> Markup:
+def contact_card(report: Report, tr: Translator) -> Markup:
     """For the claimer only: who reported and how to reach them."""
-    lines = [tr("claimer.title", code=report["code"])]
-    if report["contact_name"]:
-        lines.append(tr("claimer.name", name=report["contact_name"]))
-    if report["contact_username"]:
-        lines.append(tr("claimer.username", username=report["contact_username"]))
-    if report["contact_phone"]:
-        lines.append(tr("claimer.phone", phone=report["contact_phone"]))
+    lines = [tr("claimer.title", code=report.code)]
+    if report.contact_name:
+        lines.append(tr("claimer.name", name=report.contact_name))
+    if report.contact_username:
+        lines.append(tr("claimer.username", username=report.contact_username))
+    if report.contact_phone:
+        lines.append(tr("claimer.phone", phone=report.contact_phone))
     lines.append(tr("claimer.keep_private"))
     return Markup("\n".join(lines))
 
 
-def volunteer_offer_text(report: aiosqlite.Row, assignment: aiosqlite.Row,
+def volunteer_offer_text(report: Report, assignment,
                          tr: Translator) -> str:
     """For the volunteer: the child and the place. Nothing about the reporter, ever."""
-    activity = tr(f"activity.{report['activity']}")
-    if report["activity_other"]:
-        activity = Markup(f"{activity}: {html.escape(report['activity_other'])}")
-    lines = [tr("asg.offer_title", code=report["code"]),
-             tr("post.child", activity=activity, age=tr(f"age.{report['age_band']}"),
-                count=report["children_count"]),
-             tr("post.time", time=staff_time(report["created_at"]))]
-    if report["danger"]:
+    activity = tr(f"activity.{report.activity}")
+    if report.activity_other:
+        activity = Markup(f"{activity}: {html.escape(report.activity_other)}")
+    lines = [tr("asg.offer_title", code=report.code),
+             tr("post.child", activity=activity, age=tr(f"age.{report.age_band}"),
+                count=report.children_count),
+             tr("post.time", time=staff_time(report.created_at))]
+    if report.danger:
         lines.insert(1, tr("post.danger"))
-    if report["address_text"]:
-        lines.append(tr("post.address", address=report["address_text"][:300]))
-    if report["venue_title"]:
-        lines.append(tr("post.venue", title=report["venue_title"][:200]))
+    if report.address_text:
+        lines.append(tr("post.address", address=report.address_text[:300]))
+    if report.venue_title:
+        lines.append(tr("post.venue", title=report.venue_title[:200]))
     if assignment["distance_km"] is not None:
         lines.append(tr("asg.offer_distance", km=f"{assignment['distance_km']:.1f}"))
-    if report["description"]:
-        lines.append(tr("post.description", text=report["description"][:500]))
+    if report.description:
+        lines.append(tr("post.description", text=report.description[:500]))
     lines.append(tr("asg.offer_safety"))
     return "\n".join(lines)
 
@@ -211,5 +222,6 @@ def volunteer_menu(code: str, candidates: list, tr: Translator) -> InlineKeyboar
     rows = [[InlineKeyboardButton(
         tr.plain("asg.candidate", name=c.volunteer.name, km=f"{c.distance_km:.1f}",
                  languages=",".join(c.volunteer.languages)),
-        callback_data=make("asg", "pick", f"{code}.{c.volunteer.user_id}"))] for c in candidates]
+        callback_data=AssignPress("pick", code, c.volunteer.user_id).encode())]
+        for c in candidates]
     return InlineKeyboardMarkup([*rows, _back(tr, code)])

@@ -11,12 +11,12 @@ import html
 import re
 from urllib.parse import urlencode
 
-import aiosqlite
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.timefmt import staff_time
-from child_report_bot.ui.callback_data import make
+from child_report_bot.ui.callback_data import PostView
 from child_report_bot.i18n import Markup, Translator
 
 CAPTION_LIMIT = 1024
@@ -46,65 +46,65 @@ class Names:
     region: str | None
 
     @classmethod
-    def of(cls, report: aiosqlite.Row, routing: RoutingConfig, language: str) -> Names:
-        queue = routing.queue(report["queue"])
-        region = routing.region(report["region"])
-        return cls(queue=queue.title(language) if queue else str(report["queue"]),
-                   region=region.title(language) if region else report["region"])
+    def of(cls, report: Report, routing: RoutingConfig, language: str) -> Names:
+        queue = routing.queue(report.queue)
+        region = routing.region(report.region)
+        return cls(queue=queue.title(language) if queue else str(report.queue),
+                   region=region.title(language) if region else report.region)
 
 
 PLACE_TEXT_WHEN_TIGHT = 120  # address and venue are cut to this when nothing else fits
 
 
-def _place(report: aiosqlite.Row, names: Names, tr: Translator, tight: bool = False) -> list[str]:
+def _place(report: Report, names: Names, tr: Translator, tight: bool = False) -> list[str]:
     def text(value: str) -> str:
         return _shorten(value, PLACE_TEXT_WHEN_TIGHT) if tight and len(value) > \
             PLACE_TEXT_WHEN_TIGHT else value
 
     lines = []
-    if report["address_text"]:
-        lines.append(tr("post.address", address=text(report["address_text"])))
-    if report["venue_title"]:
-        lines.append(tr("post.venue", title=text(report["venue_title"])))
-    if report["latitude"] is not None:
-        coordinates = f"{report['latitude']:.5f}, {report['longitude']:.5f}"
+    if report.address_text:
+        lines.append(tr("post.address", address=text(report.address_text)))
+    if report.venue_title:
+        lines.append(tr("post.venue", title=text(report.venue_title)))
+    if report.latitude is not None:
+        coordinates = f"{report.latitude:.5f}, {report.longitude:.5f}"
         lines.append(tr("post.coordinates", coordinates=coordinates,
-                        links=map_links(report["latitude"], report["longitude"])))
-        if report["place_geocoded"]:
+                        links=map_links(report.latitude, report.longitude)))
+        if report.place_geocoded:
             lines.append(tr("post.geocoded"))
-    if not report["place_verified"]:
+    if not report.place_verified:
         lines.append(tr("post.unverified"))
     if names.region:
         lines.append(tr("post.region", region=names.region))
     return lines
 
 
-def caption(report: aiosqlite.Row, photo_count: int, names: Names, tr: Translator,
+def caption(report: Report, photo_count: int, names: Names, tr: Translator,
             limit: int, status: list[str] | None = None) -> str:
     """The post's text; the description is shortened first if it would pass ``limit``.
 
     ``status`` lines (who has it, how it ended; see ``delivery/post_state.py``) go last.
     """
     def head(tight: bool) -> list[str]:
-        lines = [tr("post.urgent", code=report["code"]) if report["urgent"]
-                 else tr("post.normal", code=report["code"])]
-        if report["danger"]:
+        lines = [tr("post.urgent", code=report.code) if report.urgent
+                 else tr("post.normal", code=report.code)]
+        if report.danger:
             lines.append(tr("post.danger"))
-        activity = tr(f"activity.{report['activity']}")
-        if report["activity_other"]:
-            activity = Markup(f"{activity}: {html.escape(report['activity_other'])}")
-        lines.append(tr("post.child", activity=activity, age=tr(f"age.{report['age_band']}"),
-                        count=report["children_count"]))
-        lines.append(tr("post.time", time=staff_time(report["created_at"])))
+        activity = tr(f"activity.{report.activity}")
+        if report.activity_other:
+            activity = Markup(f"{activity}: {html.escape(report.activity_other)}")
+        lines.append(tr("post.child", activity=activity, age=tr(f"age.{report.age_band}"),
+                        count=report.children_count))
+        lines.append(tr("post.time", time=staff_time(report.created_at)))
         return lines + _place(report, names, tr, tight)
 
     tail = [tr("post.photos", count=photo_count)] if photo_count else []
-    tail.append(tr("post.rule", rule=report["rule"] or "default", queue=names.queue))
-    tail.append(tr("post.anonymous") if report["contact_mode"] == "anonymous"
+    tail.append(tr("post.rule", rule=report.rule or "default", queue=names.queue))
+    tail.append(tr("post.anonymous") if report.anonymous
                 else tr("post.contactable"))
     tail += status or []
 
-    description = report["description"] or ""
+    description = report.description or ""
     text = _join(head(False), description, tail, tr)
     if visible_length(text) <= limit:
         return text
@@ -150,15 +150,15 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def keyboard(report: aiosqlite.Row, photo_count: int, tr: Translator) -> InlineKeyboardMarkup:
+def keyboard(report: Report, photo_count: int, tr: Translator) -> InlineKeyboardMarkup:
     """Buttons on the post: extra photos, the map pin and the full details, sent privately."""
-    code = report["code"]
+    code = report.code
     row = [InlineKeyboardButton(tr.plain("post.btn_details"),
-                                callback_data=make("post", "details", code))]
-    if report["latitude"] is not None:
+                                callback_data=PostView("details", code).encode())]
+    if report.latitude is not None:
         row.append(InlineKeyboardButton(tr.plain("post.btn_pin"),
-                                        callback_data=make("post", "pin", code)))
+                                        callback_data=PostView("pin", code).encode()))
     if photo_count > 1:
         row.append(InlineKeyboardButton(tr.plain("post.btn_photos", count=photo_count),
-                                        callback_data=make("post", "photos", code)))
+                                        callback_data=PostView("photos", code).encode()))
     return InlineKeyboardMarkup([row])

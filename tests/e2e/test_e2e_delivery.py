@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.support.waiting import eventually
 from tests.support.chat import Person, text_of
 from tests.conftest import RunningBot, bot_settings
 from tests.support.emulator import FakeUser
@@ -82,8 +83,9 @@ async def test_each_kind_of_report_lands_in_its_queue_once(emu, staffed):
         assert "openstreetmap.org" in call.params["caption"], "a map link"
         assert rule in caption
         assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin"]
-        [row] = staffed.rows("SELECT queue, rule, post_chat_id, post_message_id FROM reports"
-                             " WHERE code = ?", (code,))
+        [row] = await eventually(lambda: staffed.rows(
+            "SELECT queue, rule, post_chat_id, post_message_id FROM reports"
+            " WHERE code = ? AND post_message_id IS NOT NULL", (code,)), what="post recorded")
         assert (row["queue"], row["rule"], row["post_chat_id"]) == (queue_id, rule,
                                                                      GROUPS[queue_id])
         assert row["post_message_id"] == call.result["message_id"]
@@ -157,6 +159,7 @@ async def test_post_buttons_send_photos_pin_and_details_privately(emu, staffed):
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:pin:{code}")
     pin = await emu.await_call(method="sendLocation", chat_id=9100, after=mark)
     assert (pin.params["latitude"], pin.params["longitude"]) == AZADI
+    await staff.wait_for("post.sent_privately", after=mark)  # this press's answer, not a later one
 
     mark = emu.mark()
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:details:{code}")

@@ -10,7 +10,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from child_report_bot import i18n
-from child_report_bot.domain.triage import Outcome, SendBackReason, Status
+from child_report_bot.domain.triage import CloseReason as Outcome
+from child_report_bot.domain.triage import SendBackReason, Status
 from child_report_bot.services.fieldwork import FEEDBACK
 from child_report_bot.domain.report_draft import EDITABLE_STEPS, Activity, AgeBand, ContactMode, Step
 from child_report_bot.ui.menu import MENU_ITEMS

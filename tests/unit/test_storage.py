@@ -140,3 +140,21 @@ async def test_stale_drafts_expire_unless_touched(db):
     await drafts.save_draft(db, stored)  # the citizen answered meanwhile
     assert not await drafts.delete_if_unchanged(db, stale[0])
     assert await drafts.get_draft(db, 7) is not None
+
+
+async def test_reports_come_back_as_typed_values(db):
+    """Storage hands back frozen models with enums and booleans, not rows; ``["column"]``
+    still works on them for code not yet moved."""
+    import dataclasses
+
+    from child_report_bot.domain.models import Photo, PhotoKind, Report
+    from child_report_bot.domain.triage import Status
+    stored = await finished_draft(db)
+    result = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
+    report = await reports.get_report(db, result.code)
+    assert isinstance(report, Report) and report.status is Status.NEW
+    assert report.urgent is True and report.anonymous and report["code"] == result.code
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.status = Status.CLOSED
+    assert await reports.photos_of(db, report.report_id) == [Photo(PhotoKind.PHOTO, "photo-1")]
+    assert [e.detail["queue"] for e in await events_of(db, report.report_id)] == ["137"]
