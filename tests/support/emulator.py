@@ -88,7 +88,8 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
     * ``groups``, ``started`` (sets): the groups and private chats Telegram would know
       (filled as users write; ``add_group`` and ``FakeUser.start`` add to them);
     * ``unsupported`` (list[str]): parameters sent to a method that does not take them, and
-      HTML entities Telegram would show literally; the ``emu`` fixture fails the test on them;
+      HTML entities Telegram would show literally; the ``emu`` fixture fails the test on them
+      (``library_extras`` holds the ``parse_mode`` PTB's Defaults add to every send: kept apart);
     * ``migrated`` (dict): ``{old_group_id: new_supergroup_id}`` after ``migrate_group``.
     """
 
@@ -123,6 +124,8 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
         self.migrated: dict[int, int] = {}
         self.unsupported: list[str] = []
         self.unsupported_allowed = False
+        self.library_extras: list[str] = []
+        self.current_method = ""
         self.clock_offset = 0.0
         self._limits: FloodLimits | None = None
         self._faults: list[Fault] = []
@@ -268,10 +271,12 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
     def _handle_api(self, handler: Any, method: str, entry: tuple | None, params: dict,
                     files: dict) -> None:
         with self._cond:
-            extra = unsupported(method, params) if self.strict else []
+            extra, library = unsupported(method, params) if self.strict else ([], [])
             if extra:
                 self.unsupported.append(f"{method}: {', '.join(extra)} (not a parameter of "
                                         f"{method}; Telegram ignores it)")
+            if library:
+                self.library_extras.append(f"{method}: {', '.join(library)}")
             kind, retry_after = self._pick_fault(method, params)
             flood = self._flood(method, params) if kind is None else None
         if flood is not None:
@@ -293,6 +298,7 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
         call = Call(method, params, files)
         result, error = None, None
         with self._cond:
+            self.current_method = method  # names the call in notes made while serving it
             try:
                 result = entry[1](params, files)
             except ApiError as exc:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import telegram
 from telegram.error import ChatMigrated, RetryAfter
+from telegram.ext import Defaults, ExtBot
 
 from tests.support import emulator as emulator_module
 from tests.support.emulator import QUERY_INVALID, BotAPIEmulator, FakeUser
@@ -226,7 +227,7 @@ def test_other_named_entities_stay_literal_and_are_noted(api, http):
     started(api)
     message = ok(http, api, "sendMessage", chat_id=1001, text="a&nbsp;b", parse_mode="HTML")
     assert message["text"] == "a&nbsp;b"
-    assert api.unsupported == ["text: HTML entity &nbsp; is not decoded by Telegram and is "
+    assert api.unsupported == ["sendMessage text: HTML entity &nbsp; is not decoded by Telegram and is "
                                "shown literally"]
 
 
@@ -249,25 +250,41 @@ def test_parameters_a_method_does_not_take_are_ignored_but_recorded(api, http):
     """Telegram answers as if they were absent; the emulator keeps them for the fixture."""
     started(api)
     sent = ok(http, api, "sendLocation", chat_id=1001, latitude=35.7, longitude=51.4,
-              parse_mode="HTML")
-    assert sent["location"]["latitude"] == 35.7
+              caption="here")
+    assert sent["location"]["latitude"] == 35.7 and "caption" not in sent
     ok(http, api, "editMessageReplyMarkup", chat_id=1001, message_id=sent["message_id"],
        reply_markup={"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]},
-       parse_mode="HTML")
+       disable_web_page_preview=True)
     ok(http, api, "sendMessage", chat_id=1001, text="x", parse_mode="HTML",
        reply_parameters={"message_id": 1})  # all taken: nothing recorded
     assert [entry.split(" (")[0] for entry in api.unsupported] == [
-        "sendLocation: parse_mode", "editMessageReplyMarkup: parse_mode"]
+        "sendLocation: caption", "editMessageReplyMarkup: disable_web_page_preview"]
     assert not api.unsupported_allowed
     api.allow_unsupported()
     assert api.unsupported_allowed
+
+
+@pytest.mark.asyncio
+async def test_the_parse_mode_ptb_defaults_add_everywhere_is_kept_apart(api):
+    """PTB's Defaults(parse_mode=...) reach sendLocation and editMessageReplyMarkup too; that
+    is the library's doing, noted in ``library_extras`` and not failing the test."""
+    FakeUser(api, 1001).start()
+    bot = ExtBot(TOKEN, base_url=api.base_url, defaults=Defaults(parse_mode="HTML"))
+    async with bot:
+        sent = await bot.send_location(1001, latitude=35.7, longitude=51.4)
+        keyboard = telegram.InlineKeyboardMarkup.from_button(
+            telegram.InlineKeyboardButton("a", callback_data="a"))
+        await bot.edit_message_reply_markup(1001, sent.message_id, reply_markup=keyboard)
+    assert api.unsupported == []
+    assert api.library_extras == ["sendLocation: parse_mode",
+                                  "editMessageReplyMarkup: parse_mode"]
 
 
 def test_the_fixture_allows_a_test_that_checks_this_on_purpose(emu):
     """With ``allow_unsupported()`` the ``emu`` fixture lets such calls pass."""
     FakeUser(emu, 1001).start()
     with httpx.Client(timeout=5) as client:
-        ok(client, emu, "sendChatAction", chat_id=1001, action="typing", parse_mode="HTML")
+        ok(client, emu, "sendChatAction", chat_id=1001, action="typing", text="hm")
     assert emu.unsupported
     emu.allow_unsupported()
 
