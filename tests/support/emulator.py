@@ -125,7 +125,7 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
         self.unsupported: list[str] = []
         self.unsupported_allowed = False
         self.library_extras: list[str] = []
-        self.current_method = ""
+        self._serving_method = ""
         self.clock_offset = 0.0
         self._limits: FloodLimits | None = None
         self._faults: list[Fault] = []
@@ -298,7 +298,7 @@ class BotAPIEmulator(CallsAndUpdates, MessageStore, SendingMethods, ChatMethods)
         call = Call(method, params, files)
         result, error = None, None
         with self._cond:
-            self.current_method = method  # names the call in notes made while serving it
+            self._serving_method = method  # names the call in notes made while serving it
             try:
                 result = entry[1](params, files)
             except ApiError as exc:

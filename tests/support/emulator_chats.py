@@ -94,6 +94,8 @@ class ChatMethods:
         return self._described(params, "name")
 
     def _api_set_chat_menu_button(self, params: dict, files: dict) -> bool:
+        if params.get("chat_id") is not None:  # without one it is the bot's default button
+            self._chat(params, send=False)
         button = params.get("menu_button")
         if button is not None and (not isinstance(button, dict) or "type" not in button):
             raise bad("can't parse menu button")
@@ -101,6 +103,8 @@ class ChatMethods:
         return True
 
     def _api_get_chat_menu_button(self, params: dict, files: dict) -> dict:
+        if params.get("chat_id") is not None:
+            self._chat(params, send=False)
         return copy.deepcopy(self.menu_buttons.get(params.get("chat_id"))
                              or {"type": "commands"})
 

@@ -129,7 +129,7 @@ class MessageStore:
         notes: list[str] = []
         plain, entities = format_text(str(raw), params.get("parse_mode"),
                                       params.get(entities_key), notes)
-        self.unsupported.extend(f"{self.current_method} {key}: {note}" for note in notes)
+        self.unsupported.extend(f"{self._serving_method} {key}: {note}" for note in notes)
         if required and not plain.strip():
             raise bad("message text is empty")
         if u16(plain) > limit:

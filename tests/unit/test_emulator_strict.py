@@ -66,7 +66,8 @@ def started(api: BotAPIEmulator, user_id: int = 1001) -> FakeUser:
 # ----------------------------------------------------------------------------- 1. unknown chats
 
 @pytest.mark.parametrize("method", ["sendMessage", "sendLocation", "sendChatAction", "getChat",
-                                    "getChatMember", "deleteMessage", "editMessageText"])
+                                    "getChatMember", "deleteMessage", "editMessageText",
+                                    "getChatMenuButton", "pinChatMessage"])
 def test_a_chat_nobody_wrote_from_is_not_found(api, http, method):
     """Any method naming a chat the emulator never saw answers 400 chat not found."""
     params = {"text": "x", "latitude": 1.0, "longitude": 2.0, "action": "typing",
