@@ -28,11 +28,19 @@ async def db(tmp_path):
 
 @pytest.fixture
 def emu():
-    """A fresh Bot API emulator for one test."""
+    """A fresh, strict Bot API emulator for one test.
+
+    The test fails if the bot passed a method a parameter it does not take (Telegram would
+    ignore it silently) or HTML that Telegram shows literally, unless the test called
+    ``emu.allow_unsupported()``.
+    """
     emulator = BotAPIEmulator()
     emulator.start()
     yield emulator
     emulator.stop()
+    if emulator.unsupported and not emulator.unsupported_allowed:
+        pytest.fail("the bot sent what Telegram ignores or shows literally:\n  "
+                    + "\n  ".join(dict.fromkeys(emulator.unsupported)), pytrace=False)
 
 
 def bot_settings(emu, tmp_path, **overrides):
