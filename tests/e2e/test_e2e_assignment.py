@@ -9,6 +9,7 @@ import datetime as dt
 
 from child_report_bot.domain.volunteers import Details
 from tests.support.chat import Person, text_of
+from tests.support.emulator import FakeUser
 from tests.support.flows import AZADI, QOM_SHRINE, file_report
 from tests.e2e.test_e2e_triage import REZA, office, posted, press, report_row  # noqa: F401
 from tests.e2e.test_e2e_volunteers import register
@@ -18,7 +19,9 @@ ENGHELAB = (35.7009, 51.3910)       # ~4.8 km east of Azadi
 VANAK = (35.7570, 51.4100)          # ~9 km north-east of Azadi
 
 
-async def approved(bot, user_id, name, where, radius, available=True):
+async def approved(emu, bot, user_id, name, where, radius, available=True):
+    """A volunteer who started the bot, registered and was approved (their notice can arrive)."""
+    FakeUser(emu, user_id).start()
     volunteers = bot.services.volunteers
     await volunteers.register(user_id, Details(name, "09120000000", *where, radius, ("fa",)))
     await volunteers.approve(user_id, 9000)
@@ -93,11 +96,11 @@ async def test_the_whole_loop_and_no_reporter_identity_reaches_the_volunteer(emu
 
 
 async def test_nearest_first_only_available_and_covering_volunteers(emu, office):
-    await approved(office, 6101, "Enghelab", ENGHELAB, 10)
-    await approved(office, 6102, "Vanak", VANAK, 15)
-    await approved(office, 6103, "Tajrish small", TAJRISH, 5)      # does not reach Azadi
-    await approved(office, 6104, "Away", AZADI, 5, available=False)
-    await approved(office, 6105, "Qom", QOM_SHRINE, 50)            # far away
+    await approved(emu, office, 6101, "Enghelab", ENGHELAB, 10)
+    await approved(emu, office, 6102, "Vanak", VANAK, 15)
+    await approved(emu, office, 6103, "Tajrish small", TAJRISH, 5)      # does not reach Azadi
+    await approved(emu, office, 6104, "Away", AZADI, 5, available=False)
+    await approved(emu, office, 6105, "Qom", QOM_SHRINE, 50)            # far away
     await office.services.volunteers.register(6106, Details(
         "Pending", "0912", *AZADI, 5, ("fa",)))                       # not approved
     code = await claimed_report(emu, office, Person(emu, 5202, "en"))
@@ -116,8 +119,8 @@ async def test_nearest_first_only_available_and_covering_volunteers(emu, office)
 
 
 async def test_decline_and_timeout_let_staff_pick_another(emu, office):
-    await approved(office, 6201, "First", ENGHELAB, 10)
-    await approved(office, 6202, "Second", VANAK, 15)
+    await approved(emu, office, 6201, "First", ENGHELAB, 10)
+    await approved(emu, office, 6202, "Second", VANAK, 15)
     code = await claimed_report(emu, office, Person(emu, 5204, "en"))
     reza = office.people[REZA]
     first, second = Person(emu, 6201, "en"), Person(emu, 6202, "en")
@@ -156,7 +159,7 @@ async def test_decline_and_timeout_let_staff_pick_another(emu, office):
 
 
 async def test_volunteer_cannot_open_someone_elses_assignment(emu, office):
-    await approved(office, 6301, "Mine", ENGHELAB, 10)
+    await approved(emu, office, 6301, "Mine", ENGHELAB, 10)
     code = await claimed_report(emu, office, Person(emu, 5205, "en"))
     mine = Person(emu, 6301, "en")
     await mine.send("text", "/start", expect="start.welcome")
@@ -179,7 +182,7 @@ async def test_volunteer_cannot_open_someone_elses_assignment(emu, office):
 
 
 async def test_a_volunteer_who_blocked_the_bot_is_marked_unavailable(emu, office):
-    await approved(office, 6401, "Blocked", ENGHELAB, 10)
+    await approved(emu, office, 6401, "Blocked", ENGHELAB, 10)
     emu.blocked_chats.add(6401)
     code = await claimed_report(emu, office, Person(emu, 5206, "en"))
     mark = emu.mark()

@@ -142,6 +142,7 @@ async def test_post_buttons_send_photos_pin_and_details_privately(emu, staffed):
     post = await wait_posted(emu, GROUPS["137"], code)
     message = emu.message(GROUPS["137"], post.result["message_id"])
     staff = Person(emu, 9100, "en", first_name="Reza")
+    staff.user.start()  # Telegram sends private messages only to people who started the bot
     # A member of the group who is not (yet) staff of the queue sees nothing.
     mark = emu.mark()
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:photos:{code}")
