@@ -31,7 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.outbox import OutboxItem
+from child_report_bot.domain.outbox import OutboxItem
 from child_report_bot.storage.queues import migrate_chat
 
 logger = logging.getLogger(__name__)
