@@ -8,8 +8,10 @@ so ``bot.py`` can print one line and exit with status 2.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,10 +27,11 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
 from child_report_bot.domain.languages import LANGUAGES
@@ -101,6 +104,23 @@ class Settings(BaseSettings):
 
     _routing_config: RoutingConfig | None = PrivateAttr(default=None)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first, then ``BOT_*`` variables, then the TOML file; no .env, no secrets."""
+        path, environ = _ORIGIN.get((DEFAULT_CONFIG, os.environ))
+        environment = EnvSettingsSource(settings_cls)
+        environment.env_vars = {k.lower(): v for k, v in environ.items()}  # type: ignore[misc]
+        config_file = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        config_file.init_kwargs.pop("token", None)  # the token is a secret: environment only
+        return (init_settings, environment, config_file)
+
     @model_validator(mode="after")
     def _check_routing(self) -> Settings:
         """Queues, regions and rules must agree with each other before the bot starts."""
@@ -148,13 +168,18 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+# Which file and environment ``load_settings`` reads (a context variable rather than a class
+# built per call, so that ``Settings`` keeps one set of sources).
+_ORIGIN: contextvars.ContextVar[tuple[Path, Mapping[str, str]]] = contextvars.ContextVar("origin")
+
+
+def _check_readable(path: Path) -> None:
+    """pydantic-settings skips a missing file silently; here a missing file is an error."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb"):
+            pass
     except OSError as exc:
         raise ConfigError("BOT_CONFIG", f"cannot read {path}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("BOT_CONFIG", f"{path} is not valid TOML: {exc}") from None
 
 
 def load_settings(
@@ -163,27 +188,14 @@ def load_settings(
     """Read the TOML file named by ``BOT_CONFIG`` and the environment; raise ``ConfigError``."""
     env = os.environ if environ is None else environ
     path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
-    file_values = _read_toml(path)
-    file_values.pop("token", None)  # the token is a secret: environment only
-
-    class _FromFile(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            from pydantic_settings import EnvSettingsSource
-
-            environment = EnvSettingsSource(settings_cls)
-            environment.env_vars = {k.lower(): v for k, v in env.items()}  # type: ignore[misc]
-            return (init_settings, environment, InitSettingsSource(settings_cls, file_values))
-
+    _check_readable(path)
+    token = _ORIGIN.set((path, env))
     try:
-        loaded = _FromFile(**overrides)
+        loaded = Settings(**overrides)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("BOT_CONFIG", f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError("BOT_CONFIG", f"cannot read {path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         detail = error["msg"].removeprefix("Value error, ")
@@ -199,4 +211,6 @@ def load_settings(
         where = ".".join(str(part) for part in error["loc"][1:])
         suffix = f" (at {where})" if where else ""
         raise ConfigError(_env_name(field), f"{detail}{suffix}") from None
+    finally:
+        _ORIGIN.reset(token)
     return loaded
