@@ -34,12 +34,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from child_report_bot.domain.languages import LANGUAGES
+from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the checkout: config.toml lives there
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
+
+
+Language = Literal[LANGUAGES]  # "fa" or "en": the one list, in domain/languages.py
 
 
 class ConfigError(Exception):
@@ -68,7 +71,7 @@ class DeliverySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    staff_language: Literal["fa", "en"] = "fa"
+    staff_language: Language = DEFAULT_LANGUAGE
     send_timeout_seconds: float = Field(default=20, gt=0, le=120)
 
 
@@ -91,7 +94,7 @@ class Settings(BaseSettings):
     file_url: str = "https://api.telegram.org/file/bot"
     proxy: str | None = None
     admins: Annotated[tuple[int, ...], NoDecode] = ()
-    default_language: Literal["fa", "en"] = "fa"
+    default_language: Language = DEFAULT_LANGUAGE
     report_timeout_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     queues: tuple[Queue, ...] = ()
