@@ -10,6 +10,7 @@ from telegram.error import Forbidden, TelegramError
 
 from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.domain.outbox import OutboxItem, OutboxKind
+from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.outbox import alert_admins
 from child_report_bot.storage.reports import get_report_by_id
@@ -45,7 +46,7 @@ class DeliveryFailures:
     """The sender's failure hook: refused queue posts alert the admins; a volunteer who
     blocked the bot (403) is marked unavailable and the staff told."""
 
-    def __init__(self, refusals: RefusalAlerts, fieldwork) -> None:
+    def __init__(self, refusals: RefusalAlerts, fieldwork: Fieldwork) -> None:
         self.refusals = refusals
         self.fieldwork = fieldwork
 

@@ -104,8 +104,11 @@ class OutboxSender:
             pause = IDLE_CHECK if pause is None else min(pause, IDLE_CHECK)
             if pause > 0:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+                # arrives just after wake(), and stop() would then wait for ever.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
+                    async with asyncio.timeout(pause):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
 

@@ -18,9 +18,10 @@ from aiolimiter import AsyncLimiter
 from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 
-from child_report_bot.domain.clock import Clock, system_clock, to_stored
+from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.domain.text import clean_text
 from child_report_bot.storage.db import Database
+from child_report_bot.storage.geocache import cached_place, remember_place
 
 logger = logging.getLogger(__name__)
 
@@ -48,25 +49,19 @@ class AddressLocator:
     async def locate(self, address: str) -> tuple[float, float] | None:
         """Coordinates for ``address`` from the cache or the geocoder; ``None`` if unknown."""
         key = cache_key(address)
-        row = await self.db.fetchone(
-            "SELECT latitude, longitude FROM geocode_cache WHERE query = ?", (key,)
-        )
-        if row is not None:
-            return None if row["latitude"] is None else (row["latitude"], row["longitude"])
+        cached = await cached_place(self.db, key)
+        if cached is not None:
+            return cached.point
         if self.geocoder is None:
             return None
         try:
-            found = await asyncio.wait_for(self._ask(address), timeout=self.timeout + 1)
+            async with asyncio.timeout(self.timeout + 1):  # waiting for the limiter counts
+                found = await self._ask(address)
         except (GeopyError, OSError, TimeoutError) as exc:
             logger.warning("geocoding failed (%s); the address stays unverified",
                            type(exc).__name__)
             return None
-        await self.db.execute(
-            "INSERT OR REPLACE INTO geocode_cache (query, latitude, longitude, looked_up_at)"
-            " VALUES (?, ?, ?, ?)",
-            (key, found[0] if found else None, found[1] if found else None,
-             to_stored(self.clock())),
-        )
+        await remember_place(self.db, key, found, self.clock())
         return found
 
     async def _ask(self, address: str) -> tuple[float, float] | None:
