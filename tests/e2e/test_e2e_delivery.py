@@ -157,6 +157,8 @@ async def test_post_buttons_send_photos_pin_and_details_privately(emu, staffed):
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:pin:{code}")
     pin = await emu.await_call(method="sendLocation", chat_id=9100, after=mark)
     assert (pin.params["latitude"], pin.params["longitude"]) == AZADI
+    # Its answer comes after the pin; waiting for it keeps it from passing for the next one's.
+    await staff.wait_for("post.sent_privately", after=mark)
 
     mark = emu.mark()
     staff.user.press_in_group(GROUPS["137"], message, f"v1:post:details:{code}")
