@@ -45,5 +45,5 @@ class OutboxItem(RowCompat):
     chat_id: int | None
     report_id: int | None
     payload: dict[str, Any]
-    priority: int
+    priority: Priority
     attempts: int
