@@ -42,6 +42,17 @@ async def wait_posted(emu, chat_id, code, timeout=20.0):
         timeout=timeout)
 
 
+async def post_recorded(bot, code, timeout=10.0):
+    """The sender records where a post went just after Telegram answered; wait for that."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        [row] = bot.rows("SELECT post_message_id FROM reports WHERE code = ?", (code,))
+        if row["post_message_id"] is not None:
+            return
+        await asyncio.sleep(0.02)
+
+
 async def bind_all(emu, admin: Person, queues=GROUPS):
     for queue_id, chat in queues.items():
         mark = emu.mark()
@@ -82,6 +93,7 @@ async def test_each_kind_of_report_lands_in_its_queue_once(emu, staffed):
         assert "openstreetmap.org" in call.params["caption"], "a map link"
         assert rule in caption
         assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin"]
+        await post_recorded(staffed, code)
         [row] = staffed.rows("SELECT queue, rule, post_chat_id, post_message_id FROM reports"
                              " WHERE code = ?", (code,))
         assert (row["queue"], row["rule"], row["post_chat_id"]) == (queue_id, rule,
