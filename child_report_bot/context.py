@@ -8,7 +8,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from child_report_bot.delivery.sender import OutboxSender
 from child_report_bot.domain.routing import RoutingConfig
-from child_report_bot.i18n import DEFAULT_LANGUAGE, Translator
+from child_report_bot.domain.languages import DEFAULT_LANGUAGE
+from child_report_bot.i18n import Translator
 from child_report_bot.services.intake import ReportIntake
 from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.services.volunteers import Volunteers

@@ -8,8 +8,10 @@ so ``bot.py`` can print one line and exit with status 2.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,18 +27,22 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
-    InitSettingsSource,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
-from child_report_bot.domain.languages import LANGUAGES
+from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the checkout: config.toml lives there
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
+
+
+Language = Literal[LANGUAGES]  # "fa" or "en": the one list, in domain/languages.py
 
 
 class ConfigError(Exception):
@@ -65,7 +71,7 @@ class DeliverySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    staff_language: Literal["fa", "en"] = "fa"
+    staff_language: Language = DEFAULT_LANGUAGE
     send_timeout_seconds: float = Field(default=20, gt=0, le=120)
 
 
@@ -88,7 +94,7 @@ class Settings(BaseSettings):
     file_url: str = "https://api.telegram.org/file/bot"
     proxy: str | None = None
     admins: Annotated[tuple[int, ...], NoDecode] = ()
-    default_language: Literal["fa", "en"] = "fa"
+    default_language: Language = DEFAULT_LANGUAGE
     report_timeout_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     queues: tuple[Queue, ...] = ()
@@ -100,6 +106,23 @@ class Settings(BaseSettings):
     volunteers: VolunteerSettings = VolunteerSettings()
 
     _routing_config: RoutingConfig | None = PrivateAttr(default=None)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first, then ``BOT_*`` variables, then the TOML file; no .env, no secrets."""
+        path, environ = _ORIGIN.get((DEFAULT_CONFIG, os.environ))
+        environment = EnvSettingsSource(settings_cls)
+        environment.env_vars = {k.lower(): v for k, v in environ.items()}  # type: ignore[misc]
+        config_file = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        config_file.init_kwargs.pop("token", None)  # the token is a secret: environment only
+        return (init_settings, environment, config_file)
 
     @model_validator(mode="after")
     def _check_routing(self) -> Settings:
@@ -148,13 +171,18 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+# Which file and environment ``load_settings`` reads (a context variable rather than a class
+# built per call, so that ``Settings`` keeps one set of sources).
+_ORIGIN: contextvars.ContextVar[tuple[Path, Mapping[str, str]]] = contextvars.ContextVar("origin")
+
+
+def _check_readable(path: Path) -> None:
+    """pydantic-settings skips a missing file silently; here a missing file is an error."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb"):
+            pass
     except OSError as exc:
         raise ConfigError("BOT_CONFIG", f"cannot read {path}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("BOT_CONFIG", f"{path} is not valid TOML: {exc}") from None
 
 
 def load_settings(
@@ -163,27 +191,14 @@ def load_settings(
     """Read the TOML file named by ``BOT_CONFIG`` and the environment; raise ``ConfigError``."""
     env = os.environ if environ is None else environ
     path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
-    file_values = _read_toml(path)
-    file_values.pop("token", None)  # the token is a secret: environment only
-
-    class _FromFile(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            from pydantic_settings import EnvSettingsSource
-
-            environment = EnvSettingsSource(settings_cls)
-            environment.env_vars = {k.lower(): v for k, v in env.items()}  # type: ignore[misc]
-            return (init_settings, environment, InitSettingsSource(settings_cls, file_values))
-
+    _check_readable(path)
+    token = _ORIGIN.set((path, env))
     try:
-        loaded = _FromFile(**overrides)
+        loaded = Settings(**overrides)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("BOT_CONFIG", f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError("BOT_CONFIG", f"cannot read {path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         detail = error["msg"].removeprefix("Value error, ")
@@ -199,4 +214,6 @@ def load_settings(
         where = ".".join(str(part) for part in error["loc"][1:])
         suffix = f" (at {where})" if where else ""
         raise ConfigError(_env_name(field), f"{detail}{suffix}") from None
+    finally:
+        _ORIGIN.reset(token)
     return loaded

@@ -1,35 +1,21 @@
-"""Telling the admins about a delivery problem they must fix (a queue with no group, a group
-that refuses the bot), through the outbox and at most once an hour per problem, so that a surge
-of reports does not become a surge of alerts."""
+"""What the sender does when Telegram refuses a message for good: tell the admins about a
+problem they must fix (a group that refuses the bot) through the outbox, at most once an hour
+per problem (``storage.outbox.alert_admins``), or mark a volunteer who blocked the bot."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from collections.abc import Callable
-from typing import Any
 
-import aiosqlite
 from telegram.error import Forbidden, TelegramError
 
-from child_report_bot.storage import outbox
+from child_report_bot.domain.clock import Clock, system_clock
+from child_report_bot.domain.outbox import OutboxItem, OutboxKind
+from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.outbox import OutboxItem
+from child_report_bot.storage.outbox import alert_admins
 from child_report_bot.storage.reports import get_report_by_id
 
-logger = logging.getLogger(__name__)
-
-
-async def alert_admins(conn: aiosqlite.Connection, admins: tuple[int, ...], topic: str,
-                       key: str, params: dict[str, Any]) -> None:
-    """Queue ``key`` for every admin inside the caller's transaction, once per topic and hour."""
-    if not admins:
-        logger.warning("no admin configured to hear about %s", topic)
-        return
-    hour = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H")
-    for admin in admins:
-        await outbox.enqueue(conn, f"alert:{topic}:{hour}:{admin}", "notice", chat_id=admin,
-                             priority=outbox.URGENT, payload={"key": key, "params": params})
+VOLUNTEER_KINDS = (OutboxKind.VOLUNTEER_OFFER, OutboxKind.VOLUNTEER_PIN)
 
 
 class RefusalAlerts:
@@ -37,20 +23,22 @@ class RefusalAlerts:
     gone or the bot was removed; the admins are told so they can /bind a group again (which
     sends the refused posts once more)."""
 
-    def __init__(self, db: Database, admins: tuple[int, ...], wake: Callable[[], None]) -> None:
+    def __init__(self, db: Database, admins: tuple[int, ...], wake: Callable[[], None],
+                 clock: Clock = system_clock) -> None:
         self.db = db
         self.admins = admins
         self.wake = wake
+        self.clock = clock
 
     async def __call__(self, item: OutboxItem, error: TelegramError) -> None:
-        if item.kind != "queue_post" or item.queue_id is None:
+        if item.kind != OutboxKind.QUEUE_POST or item.queue_id is None:
             return
         report = await get_report_by_id(self.db, item.report_id) if item.report_id else None
         async with self.db.transaction() as conn:
             await alert_admins(conn, self.admins, f"refused:{item.queue_id}",
                                "admin.post_refused",
                                {"queue_id": item.queue_id, "error": error.message,
-                                "code": report["code"] if report else "?"})
+                                "code": report["code"] if report else "?"}, self.clock)
         self.wake()
 
 
@@ -58,12 +46,12 @@ class DeliveryFailures:
     """The sender's failure hook: refused queue posts alert the admins; a volunteer who
     blocked the bot (403) is marked unavailable and the staff told."""
 
-    def __init__(self, refusals: RefusalAlerts, fieldwork) -> None:
+    def __init__(self, refusals: RefusalAlerts, fieldwork: Fieldwork) -> None:
         self.refusals = refusals
         self.fieldwork = fieldwork
 
     async def __call__(self, item: OutboxItem, error: TelegramError) -> None:
-        if item.kind in ("volunteer_offer", "volunteer_pin") and isinstance(error, Forbidden):
+        if item.kind in VOLUNTEER_KINDS and isinstance(error, Forbidden):
             await self.fieldwork.volunteer_unreachable(item.chat_id, item.report_id)
             return
         await self.refusals(item, error)

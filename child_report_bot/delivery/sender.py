@@ -31,7 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.outbox import OutboxItem
+from child_report_bot.domain.outbox import OutboxItem
 from child_report_bot.storage.queues import migrate_chat
 
 logger = logging.getLogger(__name__)
@@ -104,8 +104,11 @@ class OutboxSender:
             pause = IDLE_CHECK if pause is None else min(pause, IDLE_CHECK)
             if pause > 0:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+                # arrives just after wake(), and stop() would then wait for ever.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
+                    async with asyncio.timeout(pause):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any
+from typing import Any, TypeVar
 
 from child_report_bot.domain.text import clean_text, normalize_phone, parse_whole_number
 
@@ -84,6 +84,9 @@ EDITABLE_STEPS = (
 )
 
 
+Choice = TypeVar("Choice", bound=enum.Enum)
+
+
 class InvalidAnswer(ValueError):
     """An answer that does not fit the step; ``reason`` is a message key, ``params`` fill it."""
 
@@ -123,10 +126,9 @@ class Draft:
     def from_json(cls, data: dict[str, Any]) -> Draft:
         known = {field.name for field in dataclasses.fields(cls)}
         draft = cls(**{key: value for key, value in data.items() if key in known})
-        draft.activity = Activity(draft.activity) if draft.activity else None
-        draft.age_band = AgeBand(draft.age_band) if draft.age_band else None
-        draft.location_kind = LocationKind(draft.location_kind) if draft.location_kind else None
-        draft.contact_mode = ContactMode(draft.contact_mode) if draft.contact_mode else None
+        for field, kind in _CHOICE_FIELDS:
+            value = getattr(draft, field)
+            setattr(draft, field, kind(value) if value else None)
         return draft
 
     @property
@@ -154,6 +156,11 @@ class Draft:
         return None
 
 
+# The fields stored as an enum's value (JSON has no enums).
+_CHOICE_FIELDS = (("activity", Activity), ("age_band", AgeBand),
+                  ("location_kind", LocationKind), ("contact_mode", ContactMode))
+
+
 def next_step(draft: Draft, answered: Step) -> Step:
     """Where to go after ``answered``: its follow-up, the next unanswered step, or the summary."""
     if answered is Step.ACTIVITY and draft.activity is Activity.OTHER and not draft.activity_other:
@@ -177,11 +184,16 @@ def set_danger(draft: Draft, danger: bool) -> None:
     draft.danger = danger
 
 
-def set_activity(draft: Draft, value: str) -> None:
+def choose(kind: type[Choice], value: str) -> Choice:
+    """The member of ``kind`` a button carries; any other value is not one of its buttons."""
     try:
-        draft.activity = Activity(value)
+        return kind(value)
     except ValueError:
         raise InvalidAnswer("error.choose_button") from None
+
+
+def set_activity(draft: Draft, value: str) -> None:
+    draft.activity = choose(Activity, value)
     if draft.activity is not Activity.OTHER:
         draft.activity_other = None
 
@@ -196,10 +208,7 @@ def set_activity_other(draft: Draft, text: str) -> None:
 
 
 def set_age_band(draft: Draft, value: str) -> None:
-    try:
-        draft.age_band = AgeBand(value)
-    except ValueError:
-        raise InvalidAnswer("error.choose_button") from None
+    draft.age_band = choose(AgeBand, value)
 
 
 def set_children_count(draft: Draft, text: str) -> None:
@@ -270,10 +279,7 @@ def set_description(draft: Draft, text: str | None) -> None:
 
 
 def set_contact_mode(draft: Draft, value: str) -> None:
-    try:
-        draft.contact_mode = ContactMode(value)
-    except ValueError:
-        raise InvalidAnswer("error.choose_button") from None
+    draft.contact_mode = choose(ContactMode, value)
     if draft.contact_mode is not ContactMode.PHONE:
         draft.contact_phone = None
 

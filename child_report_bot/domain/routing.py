@@ -139,13 +139,16 @@ class Rule(BaseModel):
         return all(checks)
 
 
+DEFAULT_TIMEZONE = "Asia/Tehran"
+
+
 class RoutingOptions(BaseModel):
     """``[routing]``: the queue when no rule matches, and the clock rules' hours are read on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default_queue: str = Field(default="ngo", pattern=QUEUE_ID)
-    timezone: str = "Asia/Tehran"
+    timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("timezone")
     @classmethod

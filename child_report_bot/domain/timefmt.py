@@ -1,4 +1,8 @@
-"""Dates for people: Tehran local time, in the Jalali calendar for Persian readers and staff."""
+"""Dates for people: local time (``[routing] timezone``), Jalali for Persian readers and staff.
+
+Every function takes the configured zone as ``zone``; left out, it is the settings' default
+zone (Tehran), which is what a caller not yet given the configuration shows.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,33 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-TEHRAN = ZoneInfo("Asia/Tehran")
+from child_report_bot.domain.clock import from_stored
+from child_report_bot.domain.routing import DEFAULT_TIMEZONE
+
+DEFAULT_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+TEHRAN = DEFAULT_ZONE  # the former name, for callers that do not pass the configured zone yet
+parse_stored = from_stored  # the former name of ``domain.clock.from_stored``
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
-def parse_stored(value: str) -> dt.datetime:
-    """A timestamp as stored (ISO, UTC) → an aware ``datetime``."""
-    moment = dt.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def jalali(moment: dt.datetime, with_time: bool = True) -> str:
-    """``1405/09/01 23:05`` in Tehran time (ASCII digits)."""
-    local = moment.astimezone(TEHRAN)
+def jalali(moment: dt.datetime, with_time: bool = True, *, zone: dt.tzinfo | None = None) -> str:
+    """``1405/09/01 23:05`` in local time (ASCII digits)."""
+    local = moment.astimezone(zone or DEFAULT_ZONE)
     day = jdatetime.date.fromgregorian(date=local.date())
     text = f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
     return f"{text} {local:%H:%M}" if with_time else text
 
 
-def short_date(value: str, language: str) -> str:
+def short_date(value: str, language: str, *, zone: dt.tzinfo | None = None) -> str:
     """A stored timestamp as a date a citizen reads: Jalali in Persian digits, or ISO."""
-    moment = parse_stored(value)
+    moment = from_stored(value)
     if language == "fa":
-        return jalali(moment, with_time=False).translate(_FA_DIGITS)
-    return moment.astimezone(TEHRAN).date().isoformat()
+        return jalali(moment, with_time=False, zone=zone).translate(_FA_DIGITS)
+    return moment.astimezone(zone or DEFAULT_ZONE).date().isoformat()
 
 
-def staff_time(value: str) -> str:
-    """For staff: Jalali and ISO together, Tehran time, e.g. ``1405/09/01 23:05 (2026-11-22)``."""
-    moment = parse_stored(value)
-    local = moment.astimezone(TEHRAN)
-    return f"{jalali(moment)} ({local:%Y-%m-%d %H:%M %z})"
+def staff_time(value: str, *, zone: dt.tzinfo | None = None) -> str:
+    """For staff: Jalali and ISO together, local time, e.g. ``1405/09/01 23:05 (2026-11-22)``."""
+    moment = from_stored(value)
+    local = moment.astimezone(zone or DEFAULT_ZONE)
+    return f"{jalali(moment, zone=zone)} ({local:%Y-%m-%d %H:%M %z})"

@@ -8,10 +8,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from child_report_bot.context import BotContext
+from child_report_bot.domain.languages import LANGUAGES
 from child_report_bot.domain.timefmt import short_date
 from child_report_bot.ui.callback_data import make, matcher, parse, unparseable
 from child_report_bot.ui.menu import main_menu, menu_text
-from child_report_bot.i18n import LANGUAGES, Translator
+from child_report_bot.i18n import Translator
 from child_report_bot.storage.reports import reports_of_reporter
 from child_report_bot.storage.users import set_language
 
@@ -78,7 +79,8 @@ async def my_reports(update: Update, context: BotContext) -> None:
     lines = [tr("myreports.title")]
     for row in rows:
         lines.append(tr("myreports.line", code=row["code"],
-                        date=short_date(row["created_at"], context.language),
+                        date=short_date(row["created_at"], context.language,
+                                        zone=context.services.routing.zone),
                         activity=tr.plain(f"activity.{row['activity']}"),
                         status=tr.plain(f"status.{row['status']}")))
     await update.effective_message.reply_text("\n".join(lines))

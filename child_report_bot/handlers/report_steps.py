@@ -6,11 +6,12 @@ from telegram import Update
 
 from child_report_bot.context import BotContext
 from child_report_bot.domain import report_draft as d
+from child_report_bot.domain.languages import LANGUAGES
 from child_report_bot.domain.report_draft import InvalidAnswer, Step
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.handlers.report_flow import advance, answer, reject, stay, with_draft
-from child_report_bot.i18n import LANGUAGES, plain
+from child_report_bot.i18n import plain
 from child_report_bot.storage.drafts import StoredDraft
 
 

@@ -132,7 +132,7 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     await query.answer()  # looking a typed address up may take a moment
     accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
                                                     context.language, contact)
-    logger.info("report %s stored (new=%s)", accepted.submitted.code, accepted.submitted.created)
+    logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
     text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
     await edit_quietly(query.edit_message_text(text))
     await update.effective_chat.send_message(views.received(accepted, context.tr),

@@ -7,35 +7,26 @@ audit event and the outbox rows; only after it commits is the sender woken and t
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
-from child_report_bot.delivery.alerts import alert_admins
+from child_report_bot.domain.clock import Clock, system_clock
+from child_report_bot.domain.intake import Accepted
+from child_report_bot.domain.outbox import OutboxKind, Priority
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.report_draft import Draft, LocationKind
-from child_report_bot.domain.routing import Queue, ReportFacts, RoutingConfig
+from child_report_bot.domain.routing import ReportFacts, RoutingConfig
 from child_report_bot.services.geocoding import AddressLocator
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.reports import ContactDetails, Routed, Submitted, get_report_for_draft, submit_draft
+from child_report_bot.storage.reports import ContactDetails, Routed, get_report_for_draft, submit_draft
 
 logger = logging.getLogger(__name__)
 
 QueueChats = Callable[[], Awaitable[dict[str, int]]]
-
-
-@dataclasses.dataclass(frozen=True)
-class Accepted:
-    """What the citizen is told: the code, who handles it, and local numbers."""
-
-    submitted: Submitted
-    queue: Queue
-    region: Region | None
-    danger: bool
 
 
 def facts_of(draft: Draft, region: Region | None, local_time: dt.time) -> ReportFacts:
@@ -51,14 +42,14 @@ class ReportIntake:
 
     def __init__(self, db: Database, routing: RoutingConfig, locator: AddressLocator | None,
                  queue_chats: QueueChats, admins: tuple[int, ...],
-                 wake_sender: Callable[[], None]) -> None:
+                 wake_sender: Callable[[], None], clock: Clock = system_clock) -> None:
         self.db = db
         self.routing = routing
         self.locator = locator
         self.queue_chats = queue_chats
         self.admins = admins
         self.wake_sender = wake_sender
-        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)  # tests set it
+        self.clock = clock
 
     async def route(self, draft: Draft, now: dt.datetime | None = None) -> Routed:
         """Where the report is and which queue it goes to (no writes but the geocoding cache)."""
@@ -83,18 +74,19 @@ class ReportIntake:
         """Store and queue the report once; a repeated submit returns the first result."""
         earlier = await get_report_for_draft(self.db, draft_id)
         if earlier is not None:  # a second tap: answer as before, decide nothing again
-            return self._accepted(Submitted(earlier["report_id"], earlier["code"], False),
+            return self._accepted(earlier["report_id"], earlier["code"], False,
                                   earlier["queue"], earlier["region"], bool(earlier["danger"]))
         routed = await self.route(draft)
         chats = await self.queue_chats()
 
         async def queue_the_post(conn: aiosqlite.Connection, report_id: int, code: str) -> None:
-            priority = outbox.URGENT if draft.urgent else outbox.NORMAL
-            await outbox.enqueue(conn, f"post:{report_id}", "queue_post", queue_id=routed.queue,
-                                 report_id=report_id, priority=priority)
+            priority = Priority.URGENT if draft.urgent else Priority.NORMAL
+            await outbox.enqueue(conn, f"post:{report_id}", OutboxKind.QUEUE_POST,
+                                 queue_id=routed.queue, report_id=report_id, priority=priority)
             if routed.queue not in chats:  # held until a group is bound; the admins must know
-                await alert_admins(conn, self.admins, f"unbound:{routed.queue}",
-                                   "admin.queue_unbound", {"queue_id": routed.queue, "code": code})
+                await outbox.alert_admins(conn, self.admins, f"unbound:{routed.queue}",
+                                          "admin.queue_unbound",
+                                          {"queue_id": routed.queue, "code": code}, self.clock)
 
         submitted = await submit_draft(self.db, user_id, draft_id, language, contact, routed,
                                        on_stored=queue_the_post)
@@ -102,10 +94,11 @@ class ReportIntake:
             logger.info("report %s → queue %s (rule %s, region %s)", submitted.code,
                         routed.queue, routed.rule, routed.region)
             self.wake_sender()
-        return self._accepted(submitted, routed.queue, routed.region, bool(draft.danger))
+        return self._accepted(submitted.report_id, submitted.code, submitted.created,
+                              routed.queue, routed.region, bool(draft.danger))
 
-    def _accepted(self, submitted: Submitted, queue_id: str, region: str | None,
-                  danger: bool) -> Accepted:
+    def _accepted(self, report_id: int, code: str, created: bool, queue_id: str,
+                  region: str | None, danger: bool) -> Accepted:
         queue = self.routing.queue(queue_id) or self.routing.queue(
             self.routing.options.default_queue)
-        return Accepted(submitted, queue, self.routing.region(region), danger)
+        return Accepted(report_id, code, created, queue, self.routing.region(region), danger)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import secrets
 
+from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.report_draft import Draft, Step
 from child_report_bot.storage.db import Database, utcnow
 
@@ -74,10 +75,11 @@ async def conversation_states(db: Database) -> dict[tuple[int, int], int]:
     return {(row["chat_id"], row["user_id"]): row["step"] for row in rows}
 
 
-async def stale_drafts(db: Database, idle: dt.timedelta) -> list[StoredDraft]:
+async def stale_drafts(db: Database, idle: dt.timedelta,
+                       clock: Clock = system_clock) -> list[StoredDraft]:
     """Drafts nobody touched for ``idle``."""
-    cutoff = (dt.datetime.now(dt.UTC) - idle).replace(microsecond=0).isoformat()
-    rows = await db.fetchall("SELECT * FROM drafts WHERE updated_at < ?", (cutoff,))
+    rows = await db.fetchall("SELECT * FROM drafts WHERE updated_at < ?",
+                             (to_stored(clock() - idle),))
     return [_row_to_draft(row) for row in rows]
 
 

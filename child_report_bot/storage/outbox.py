@@ -7,44 +7,37 @@ and marks each sent exactly once.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 import aiosqlite
 
-from child_report_bot.storage.db import Database, utcnow
+from child_report_bot.domain.clock import Clock, from_stored, system_clock, to_stored
+from child_report_bot.domain.outbox import OutboxItem, OutboxKind, OutboxStatus, Priority
+from child_report_bot.storage.db import Database
 
-URGENT, NORMAL = 0, 1
+logger = logging.getLogger(__name__)
 
-
-@dataclasses.dataclass(frozen=True)
-class OutboxItem:
-    outbox_id: int
-    dedupe_key: str
-    kind: str
-    queue_id: str | None
-    chat_id: int | None
-    report_id: int | None
-    payload: dict[str, Any]
-    priority: int
-    attempts: int
+URGENT, NORMAL = Priority.URGENT, Priority.NORMAL
+__all__ = ["NORMAL", "URGENT", "OutboxItem", "OutboxKind", "OutboxStatus", "Priority"]
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:
     return OutboxItem(
-        outbox_id=row["outbox_id"], dedupe_key=row["dedupe_key"], kind=row["kind"],
+        outbox_id=row["outbox_id"], dedupe_key=row["dedupe_key"], kind=OutboxKind(row["kind"]),
         queue_id=row["queue_id"], chat_id=row["chat_id"], report_id=row["report_id"],
-        payload=json.loads(row["payload"]), priority=row["priority"], attempts=row["attempts"],
+        payload=json.loads(row["payload"]), priority=Priority(row["priority"]),
+        attempts=row["attempts"],
     )
 
 
 async def enqueue(
     conn: aiosqlite.Connection,
     dedupe_key: str,
-    kind: str,
+    kind: OutboxKind,
     *,
     payload: dict[str, Any] | None = None,
     queue_id: str | None = None,
@@ -53,21 +46,34 @@ async def enqueue(
     priority: int = NORMAL,
 ) -> bool:
     """Add a message inside the caller's transaction; ``False`` if that key was queued before."""
-    now = utcnow()
+    now = to_stored(system_clock())
     cursor = await conn.execute(
         "INSERT OR IGNORE INTO outbox (dedupe_key, kind, queue_id, chat_id, report_id, payload,"
         " priority, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (dedupe_key, kind, queue_id, chat_id, report_id,
-         json.dumps(payload or {}, ensure_ascii=False), priority, now, now),
+        (dedupe_key, str(OutboxKind(kind)), queue_id, chat_id, report_id,
+         json.dumps(payload or {}, ensure_ascii=False), int(priority), now, now),
     )
     return cursor.rowcount == 1
+
+
+async def alert_admins(conn: aiosqlite.Connection, admins: tuple[int, ...], topic: str,
+                       key: str, params: dict[str, Any], clock: Clock = system_clock) -> None:
+    """Queue notice ``key`` for every admin inside the caller's transaction, once per topic and
+    hour, so that a surge of reports does not become a surge of alerts."""
+    if not admins:
+        logger.warning("no admin configured to hear about %s", topic)
+        return
+    hour = clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+    for admin in admins:
+        await enqueue(conn, f"alert:{topic}:{hour}:{admin}", OutboxKind.NOTICE, chat_id=admin,
+                      priority=URGENT, payload={"key": key, "params": params})
 
 
 # A message is held back while a more urgent one for the same chat or queue is waiting for its
 # retry, so that a failing urgent post is not overtaken by ordinary ones ("urgent first").
 _READY = (
-    "o.status = 'pending' AND (o.queue_id IS NULL OR o.queue_id IN ({queues}))"
-    " AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = 'pending'"
+    f"o.status = '{OutboxStatus.PENDING}' AND (o.queue_id IS NULL OR o.queue_id IN ({{queues}}))"
+    f" AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = '{OutboxStatus.PENDING}'"
     " AND u.priority < o.priority AND u.next_attempt_at > ?"
     " AND ((o.queue_id IS NOT NULL AND u.queue_id = o.queue_id)"
     " OR (o.chat_id IS NOT NULL AND u.chat_id = o.chat_id)))"
@@ -85,7 +91,7 @@ async def due(db: Database, deliverable_queues: Iterable[str], limit: int = 50) 
     Queue posts for queues with no group yet are left waiting (held) until a group is bound.
     """
     ready, queues = _ready(deliverable_queues)
-    now = utcnow()
+    now = to_stored(system_clock())
     rows = await db.fetchall(
         f"SELECT o.* FROM outbox o WHERE {ready} AND o.next_attempt_at <= ?"
         " ORDER BY o.priority, o.outbox_id LIMIT ?",
@@ -98,27 +104,27 @@ async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) ->
     """How long until the next pending message is due (0 if one is due now), or ``None``."""
     ready, queues = _ready(deliverable_queues)
     row = await db.fetchone(
-        f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE {ready}", (*queues, utcnow()))
+        f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE {ready}",
+        (*queues, to_stored(system_clock())))
     if row is None or row[0] is None:
         return None
-    when = dt.datetime.fromisoformat(row[0])
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return max(0.0, (from_stored(row[0]) - system_clock()).total_seconds())
 
 
 async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None) -> None:
     """Record the delivery; a queue post also remembers where it is, for later edits."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, sent_message_id = ?,"
+            "UPDATE outbox SET status = ?, sent_at = ?, sent_message_id = ?,"
             " attempts = attempts + 1, last_error = NULL WHERE outbox_id = ?",
-            (utcnow(), message_id, item.outbox_id),
+            (OutboxStatus.SENT, to_stored(system_clock()), message_id, item.outbox_id),
         )
-        if item.kind == "queue_post" and item.report_id is not None:
+        if item.kind == OutboxKind.QUEUE_POST and item.report_id is not None:
             await conn.execute(
                 "UPDATE reports SET post_chat_id = ?, post_message_id = ? WHERE report_id = ?",
                 (chat_id, message_id, item.report_id),
             )
-        elif item.kind == "transfer_post" and item.report_id is not None:
+        elif item.kind == OutboxKind.TRANSFER_POST and item.report_id is not None:
             # Only while that transfer is still open (not sent back or replaced meanwhile).
             await conn.execute(
                 "UPDATE reports SET transfer_post_chat_id = ?, transfer_post_message_id = ?"
@@ -130,33 +136,33 @@ async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: in
 async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) -> None:
     """Try again after ``delay`` seconds (rounded up to a whole second: every timestamp is
     stored as ISO text to the second, so that text comparison is time comparison)."""
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+    when = system_clock() + dt.timedelta(seconds=delay)
     if when.microsecond:
         when = when.replace(microsecond=0) + dt.timedelta(seconds=1)
-    when = when.isoformat()
     await db.execute(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
         " WHERE outbox_id = ?",
-        (when, error[:500], item.outbox_id),
+        (to_stored(when), error[:500], item.outbox_id),
     )
 
 
 async def mark_failed(db: Database, item: OutboxItem, error: str) -> None:
     """Give up on a message Telegram refuses for good (blocked bot, bad request)."""
     await db.execute(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
         " WHERE outbox_id = ?",
-        (error[:500], item.outbox_id),
+        (OutboxStatus.FAILED, error[:500], item.outbox_id),
     )
 
 
-async def cancel_pending(conn: aiosqlite.Connection, report_id: int, kind: str,
+async def cancel_pending(conn: aiosqlite.Connection, report_id: int, kind: OutboxKind,
                          reason: str) -> int:
     """Inside the caller's transaction: a report's pending messages of ``kind`` will not go
     (their reason to exist is gone, e.g. a held post of a report escalated elsewhere)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE report_id = ?"
-        " AND kind = ? AND status = 'pending'", (reason, report_id, kind))
+        "UPDATE outbox SET status = ?, last_error = ? WHERE report_id = ?"
+        " AND kind = ? AND status = ?",
+        (OutboxStatus.CANCELLED, reason, report_id, str(OutboxKind(kind)), OutboxStatus.PENDING))
     return cursor.rowcount
 
 

@@ -4,16 +4,13 @@ PTB writes persistence on a timer (``update_interval``), so an answer the bot ha
 acknowledged could be lost if the process is killed in between. Here every report handler saves
 the answer *and* the next step in one statement before replying, so the ``drafts`` table is always
 at least as fresh as the ConversationHandler's own dict; this class only has to read it back when
-the bot starts. ``update_conversation`` therefore writes nothing, and no user, chat or bot data is
-kept.
+the bot starts. Everything else is PTB's own ``DictPersistence``, in memory: the states it is told
+of are already in the table, and no user, chat, bot or callback data is kept.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
+from telegram.ext import DictPersistence, PersistenceInput
 
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.drafts import conversation_states
@@ -21,7 +18,7 @@ from child_report_bot.storage.drafts import conversation_states
 REPORT_CONVERSATION = "report"
 
 
-class DraftPersistence(BasePersistence[dict, dict, dict]):
+class DraftPersistence(DictPersistence):
     """Restores report conversations from the drafts table."""
 
     def __init__(self, db: Database) -> None:
@@ -33,54 +30,8 @@ class DraftPersistence(BasePersistence[dict, dict, dict]):
         )
         self.db = db
 
-    async def get_conversations(self, name: str) -> ConversationDict:
+    async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
+        """The step of every unfinished report (other conversations start empty)."""
         if name != REPORT_CONVERSATION:
             return {}
         return dict(await conversation_states(self.db))
-
-    async def update_conversation(
-        self, name: str, key: ConversationKey, new_state: object | None
-    ) -> None:
-        """Nothing to do: the handlers saved the step with the answer (see module docstring)."""
-
-    async def get_user_data(self) -> dict[int, dict]:
-        return {}
-
-    async def get_chat_data(self) -> dict[int, dict]:
-        return {}
-
-    async def get_bot_data(self) -> dict:
-        return {}
-
-    async def get_callback_data(self) -> None:
-        return None
-
-    async def update_user_data(self, user_id: int, data: dict) -> None:
-        pass
-
-    async def update_chat_data(self, chat_id: int, data: dict) -> None:
-        pass
-
-    async def update_bot_data(self, data: dict) -> None:
-        pass
-
-    async def update_callback_data(self, data: Any) -> None:
-        pass
-
-    async def drop_chat_data(self, chat_id: int) -> None:
-        pass
-
-    async def drop_user_data(self, user_id: int) -> None:
-        pass
-
-    async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        pass
-
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
-        pass
-
-    async def refresh_bot_data(self, bot_data: dict) -> None:
-        pass
-
-    async def flush(self) -> None:
-        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.storage.db import Database, utcnow
 
 
@@ -17,7 +18,8 @@ async def first_sight(db: Database, update_id: int) -> bool:
         return cursor.rowcount == 1
 
 
-async def forget_old(db: Database, older_than: dt.timedelta) -> int:
+async def forget_old(db: Database, older_than: dt.timedelta,
+                     clock: Clock = system_clock) -> int:
     """Drop ids older than ``older_than`` (Telegram keeps updates for 24 hours at most)."""
-    cutoff = (dt.datetime.now(dt.UTC) - older_than).replace(microsecond=0).isoformat()
-    return await db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
+    return await db.execute("DELETE FROM seen_updates WHERE seen_at < ?",
+                            (to_stored(clock() - older_than),))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup
 from telegram.ext import filters
 
-from child_report_bot.i18n import LANGUAGES, Translator, plain
+from child_report_bot.domain.languages import LANGUAGES
+from child_report_bot.i18n import Translator, plain
 
 MENU_ITEMS = ("report", "mine", "numbers", "language")
 

@@ -25,7 +25,7 @@ from child_report_bot.domain.report_draft import (
 )
 from child_report_bot.ui.callback_data import make
 from child_report_bot.i18n import Markup, Translator
-from child_report_bot.services.intake import Accepted
+from child_report_bot.domain.intake import Accepted
 
 
 def _button(tr: Translator, key: str, action: str, argument: str = "") -> InlineKeyboardButton:
@@ -222,7 +222,7 @@ def phone_list(phones: tuple[str, ...] | list[str]) -> Markup:
 def received(accepted: Accepted, tr: Translator) -> str:
     """After Submit: the code, who will handle it and how to reach them, what happens next."""
     queue, region = accepted.queue, accepted.region
-    lines = [tr("report.received", code=accepted.submitted.code)]
+    lines = [tr("report.received", code=accepted.code)]
     if accepted.danger:
         lines.append(tr("report.danger_call_again"))
     lines.append(tr("report.handled_by", organisation=queue.title(tr.language),

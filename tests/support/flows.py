@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from child_report_bot import i18n
+from child_report_bot.domain.clock import FixedClock
 from child_report_bot.domain.report_draft import MAX_PHOTOS
 from tests.support.chat import Person, text_of
 
@@ -20,7 +21,8 @@ def tehran_time(hour: int, minute: int = 0) -> dt.datetime:
 
 
 def set_clock(bot, hour: int, minute: int = 0) -> None:
-    bot.services.intake.clock = lambda: tehran_time(hour, minute)
+    """Route the next reports as if it were this Tehran time (the intake's clock stands there)."""
+    bot.services.intake.clock = FixedClock(tehran_time(hour, minute))
 
 
 async def file_report(person: Person, *, danger: bool = False, activity: str = "flowers",

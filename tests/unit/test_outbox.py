@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 
 from child_report_bot.domain import report_draft as d
+from child_report_bot.domain.clock import FixedClock
+from child_report_bot.domain.outbox import OutboxItem, OutboxKind, Priority
 from child_report_bot.storage import drafts, outbox, reports, users
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.outbox import NORMAL, URGENT
@@ -252,3 +254,47 @@ async def test_counts_by_status(db):
     await outbox.mark_failed(db, b, "BadRequest: chat not found")
     await outbox.retry_later(db, c, 60, "TimedOut")
     assert await outbox.counts(db) == {"sent": 1, "failed": 1, "pending": 2}
+
+
+async def test_due_items_are_typed(db):
+    """Storage hands back the domain's OutboxItem: an OutboxKind, a Priority, and (until every
+    reader uses attributes) the row-style access too."""
+    await put(db, "typed", kind="queue_post", queue_id="137", priority=URGENT)
+    [item] = await outbox.due(db, ["137"])
+    assert isinstance(item, OutboxItem)
+    assert item.kind is OutboxKind.QUEUE_POST and item.priority is Priority.URGENT
+    assert item["dedupe_key"] == "typed"
+
+
+async def test_an_unknown_kind_is_refused(db):
+    """A kind nobody renders never reaches the table."""
+    with pytest.raises(ValueError):
+        await put(db, "odd", kind="carrier_pigeon")
+    assert await row(db, "odd") is None
+
+
+async def test_admin_alerts_go_once_per_topic_and_hour(db):
+    """Every admin hears of a problem once an hour however often it happens; the hour comes
+    from the clock the caller passes."""
+    clock = FixedClock(dt.datetime(2026, 11, 22, 9, 10, tzinfo=dt.UTC))
+    for _ in range(3):
+        async with db.transaction() as conn:
+            await outbox.alert_admins(conn, (1, 2), "unbound:137", "admin.queue_unbound",
+                                      {"queue_id": "137", "code": "R-1"}, clock)
+    clock.advance(hours=1)
+    async with db.transaction() as conn:
+        await outbox.alert_admins(conn, (1,), "unbound:137", "admin.queue_unbound", {}, clock)
+    rows = await db.fetchall("SELECT dedupe_key, kind, chat_id, priority FROM outbox"
+                             " ORDER BY outbox_id")
+    assert [tuple(r) for r in rows] == [
+        ("alert:unbound:137:2026-11-22T09:1", "notice", 1, URGENT),
+        ("alert:unbound:137:2026-11-22T09:2", "notice", 2, URGENT),
+        ("alert:unbound:137:2026-11-22T10:1", "notice", 1, URGENT),
+    ]
+
+
+async def test_no_admins_means_no_alert(db):
+    """With no admin configured the problem is only logged."""
+    async with db.transaction() as conn:
+        await outbox.alert_admins(conn, (), "unbound:137", "admin.queue_unbound", {})
+    assert await outbox.counts(db) == {}

@@ -374,3 +374,21 @@ async def test_the_task_survives_a_failing_pass(db, telegram):
         assert looping._task is not None and not looping._task.done()
     finally:
         await asyncio.wait_for(looping.stop(), timeout=2)
+
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 3])
+async def test_stop_right_after_a_wake_still_stops(db, sender, yields):
+    """A wake just before stop (a /bind, then shutdown) must not swallow the cancellation:
+    with asyncio.wait_for on Python 3.11 it could, and stop() then waited for ever."""
+    sender.start()
+    await asyncio.sleep(0.05)  # asleep until woken
+    sender.wake()
+    for _ in range(yields):  # let the wake get part of the way through
+        await asyncio.sleep(0)
+    task = sender._task
+    stopping = asyncio.create_task(sender.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=1)  # asyncio.wait cancels nothing
+    if not done:  # clean up before failing: cancel again, which the second wait obeys
+        task.cancel()
+        await stopping
+    assert done, "stop() hung: the sender went on after its cancellation"

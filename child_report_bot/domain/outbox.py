@@ -1,0 +1,49 @@
+"""What the outbox holds: the kinds of message, their states, and one queued message."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from child_report_bot.domain.models_compat import RowCompat
+
+
+class OutboxKind(enum.StrEnum):
+    """What a row becomes when it is sent (``delivery/render.py`` turns each into API calls)."""
+
+    QUEUE_POST = "queue_post"
+    TRANSFER_POST = "transfer_post"
+    POST_EDIT = "post_edit"
+    NOTICE = "notice"
+    CLAIMER_CONTACT = "claimer_contact"
+    REMINDER = "reminder"
+    VOLUNTEER_OFFER = "volunteer_offer"
+    VOLUNTEER_PIN = "volunteer_pin"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"        # refused for good (400, 403)
+    CANCELLED = "cancelled"  # its reason to exist went away before it was sent
+
+
+class Priority(enum.IntEnum):
+    """Lower goes first."""
+
+    URGENT = 0
+    NORMAL = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxItem(RowCompat):
+    outbox_id: int
+    dedupe_key: str
+    kind: OutboxKind
+    queue_id: str | None
+    chat_id: int | None
+    report_id: int | None
+    payload: dict[str, Any]
+    priority: Priority
+    attempts: int
