@@ -38,7 +38,7 @@ class RefusalAlerts:
             await alert_admins(conn, self.admins, f"refused:{item.queue_id}",
                                "admin.post_refused",
                                {"queue_id": item.queue_id, "error": error.message,
-                                "code": report["code"] if report else "?"}, self.clock)
+                                "code": report.code if report else "?"}, self.clock)
         self.wake()
 
 

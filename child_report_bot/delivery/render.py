@@ -26,6 +26,7 @@ from child_report_bot.ui.post_state import (
 from child_report_bot.ui.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
 from child_report_bot.domain.models import Photo, PhotoKind, Report
 from child_report_bot.domain.routing import RoutingConfig
+from child_report_bot.domain.outbox import OutboxKind
 from child_report_bot.i18n import Translator
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.outbox import OutboxItem
@@ -50,19 +51,19 @@ class Renderer:
                          "connect_timeout": timeout}
 
     async def __call__(self, item: OutboxItem, chat_id: int) -> Message | None:
-        if item.kind == "queue_post":
+        if item.kind == OutboxKind.QUEUE_POST:
             return await self._post(item, chat_id, "main")
-        if item.kind == "transfer_post":
+        if item.kind == OutboxKind.TRANSFER_POST:
             return await self._post(item, chat_id, "transfer")
-        if item.kind == "post_edit":
+        if item.kind == OutboxKind.POST_EDIT:
             return await self._edit(item, chat_id)
-        if item.kind == "notice":
+        if item.kind == OutboxKind.NOTICE:
             return await self._notice(item, chat_id)
-        if item.kind == "claimer_contact":
+        if item.kind == OutboxKind.CLAIMER_CONTACT:
             return await self._claimer_contact(item, chat_id)
-        if item.kind == "reminder":
+        if item.kind == OutboxKind.REMINDER:
             return await self._reminder(item, chat_id)
-        if item.kind in ("volunteer_offer", "volunteer_pin"):
+        if item.kind in (OutboxKind.VOLUNTEER_OFFER, OutboxKind.VOLUNTEER_PIN):
             return await self._volunteer(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
@@ -124,15 +125,15 @@ class Renderer:
         """The offer to a volunteer: what is needed to find the child, never who reported it.
         Nothing is sent if the offer ended before it could go out."""
         assignment = await get_assignment(self.db, item.payload["assignment_id"])
-        if assignment is None or assignment["status"] not in ("offered", "accepted"):
+        if assignment is None or not assignment.live:
             return None
         report = await get_report_by_id(self.db, item.report_id)
-        if item.kind == "volunteer_pin":
+        if item.kind == OutboxKind.VOLUNTEER_PIN:
             return await self.bot.send_location(chat_id, report.latitude,
                                                 report.longitude, **self.timeouts)
         tr = Translator(await get_language(self.db, chat_id, self.default_language))
         text = volunteer_offer_text(report, assignment, tr)
-        buttons = offer_buttons(assignment["assignment_id"], tr)
+        buttons = offer_buttons(assignment.assignment_id, tr)
         photos = await photos_of(self.db, report.report_id)
         if photos and photos[0].kind is PhotoKind.PHOTO:
             return await self.bot.send_photo(chat_id, photo=photos[0].file_id, caption=text,

@@ -2,8 +2,7 @@
 
 Timestamps stay in their stored text form (``domain.clock.to_stored``), which is what the
 captions and the SQL comparisons use; ``from_stored`` turns one into a ``datetime`` when a
-computation needs it. ``RowCompat`` keeps ``report["column"]`` working for code not yet moved
-from ``aiosqlite.Row``.
+computation needs it.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import dataclasses
 import enum
 from typing import Any
 
-from child_report_bot.domain.models_compat import RowCompat
 from child_report_bot.domain.report_draft import ContactMode
 from child_report_bot.domain.triage import CloseReason, ReportState, Status
 
@@ -23,13 +21,13 @@ class PhotoKind(enum.StrEnum):
 
 
 @dataclasses.dataclass(frozen=True)
-class Photo(RowCompat):
+class Photo:
     kind: PhotoKind
     file_id: str
 
 
 @dataclasses.dataclass(frozen=True)
-class Report(RowCompat):
+class Report:
     """One row of ``reports``, typed."""
 
     report_id: int
@@ -95,7 +93,7 @@ class Report(RowCompat):
 
 
 @dataclasses.dataclass(frozen=True)
-class Event(RowCompat):
+class Event:
     """One line of the audit log; ``detail`` is its JSON, decoded."""
 
     event_id: int
@@ -107,7 +105,7 @@ class Event(RowCompat):
 
 
 @dataclasses.dataclass(frozen=True)
-class StaffMember(RowCompat):
+class StaffMember:
     user_id: int
     queue_id: str
     name: str | None

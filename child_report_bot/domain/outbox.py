@@ -6,7 +6,6 @@ import dataclasses
 import enum
 from typing import Any
 
-from child_report_bot.domain.models_compat import RowCompat
 
 
 class OutboxKind(enum.StrEnum):
@@ -37,7 +36,7 @@ class Priority(enum.IntEnum):
 
 
 @dataclasses.dataclass(frozen=True)
-class OutboxItem(RowCompat):
+class OutboxItem:
     outbox_id: int
     dedupe_key: str
     kind: OutboxKind

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from geopy.distance import geodesic
 
 from child_report_bot.domain.languages import LANGUAGES
-from child_report_bot.domain.models_compat import RowCompat
 from child_report_bot.domain.report_draft import InvalidAnswer
 from child_report_bot.domain.text import clean_text, normalize_phone, parse_whole_number
 
@@ -120,7 +119,7 @@ class Details:
 
 
 @dataclasses.dataclass(frozen=True)
-class Volunteer(RowCompat):
+class Volunteer:
     """One registration (any status); the personal fields are ``None`` once erased."""
 
     user_id: int
@@ -148,7 +147,7 @@ class Volunteer(RowCompat):
 
 
 @dataclasses.dataclass(frozen=True)
-class Assignment(RowCompat):
+class Assignment:
     """A volunteer offered one report: offered → accepted (→ feedback) or declined/expired/
     withdrawn."""
 
@@ -166,6 +165,16 @@ class Assignment(RowCompat):
     @property
     def live(self) -> bool:
         return self.status in LIVE
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveAssignment:
+    """What a report's post shows of its live assignment: the volunteer's name, not their id."""
+
+    status: AssignmentStatus
+    distance_km: float | None
+    feedback: Feedback | None
+    name: str | None
 
 
 @dataclasses.dataclass(frozen=True)

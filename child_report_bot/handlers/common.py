@@ -72,17 +72,17 @@ async def set_language_button(update: Update, context: BotContext) -> None:
 async def my_reports(update: Update, context: BotContext) -> None:
     """List the citizen's own reports with their status."""
     tr = context.tr
-    rows = await reports_of_reporter(context.db, update.effective_user.id)
-    if not rows:
+    reports = await reports_of_reporter(context.db, update.effective_user.id)
+    if not reports:
         await update.effective_message.reply_text(tr("myreports.none"))
         return
     lines = [tr("myreports.title")]
-    for row in rows:
-        lines.append(tr("myreports.line", code=row["code"],
-                        date=short_date(row["created_at"], context.language,
+    for report in reports:
+        lines.append(tr("myreports.line", code=report.code,
+                        date=short_date(report.created_at, context.language,
                                         zone=context.services.routing.zone),
-                        activity=tr.plain(f"activity.{row['activity']}"),
-                        status=tr.plain(f"status.{row['status']}")))
+                        activity=tr.plain(f"activity.{report.activity}"),
+                        status=tr.plain(f"status.{report.status}")))
     await update.effective_message.reply_text("\n".join(lines))
 
 

@@ -144,7 +144,7 @@ async def _old_submit_button(update: Update, context: BotContext, draft_id: str)
     report = await get_report_for_draft(context.db, draft_id)
     key = "report.already_received" if report else "error.stale_button"
     await update.callback_query.answer(
-        context.tr.plain(key, code=report["code"] if report else ""), show_alert=True
+        context.tr.plain(key, code=report.code if report else ""), show_alert=True
     )
 
 

@@ -21,6 +21,7 @@ from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.triage import (
+from child_report_bot.domain.outbox import OutboxKind
     Action,
     Actor,
     Change,
@@ -37,7 +38,7 @@ from child_report_bot.domain.triage import (
 )
 from child_report_bot.storage import outbox
 from child_report_bot.storage import reports as report_store
-from child_report_bot.storage.assignments import withdraw_on_change
+from child_report_bot.services.withdrawal import withdraw_assignment
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
 from child_report_bot.storage.report_changes import (
@@ -50,7 +51,6 @@ from child_report_bot.storage.staff import actor as load_actor
 
 logger = logging.getLogger(__name__)
 
-iso = to_stored  # the name services/fieldwork.py imports; it moves to ``to_stored`` at merge
 
 
 class Verdict(enum.StrEnum):
@@ -166,7 +166,7 @@ class Triage:
                 await tell_reporter(conn, after, "reporter.claimed", queue_id=after.queue)
                 if not after.anonymous:  # the claimer, and only they, see who reported
                     await outbox.enqueue(conn, f"contact:{after.report_id}:{after.version}",
-                                         "claimer_contact", chat_id=user_id,
+                                         OutboxKind.CLAIMER_CONTACT, chat_id=user_id,
                                          report_id=after.report_id, priority=outbox.URGENT)
         return await self._outcome(decided, after)
 
@@ -177,7 +177,7 @@ class Triage:
         async with self.db.transaction() as conn:
             after = await compare_and_set(conn, decided.report, user_id, decided.change)
             if after is not None:
-                await withdraw_on_change(conn, after)
+                await withdraw_assignment(conn, after)
                 await edit_post(conn, after)
         return await self._outcome(decided, after)
 
@@ -193,7 +193,7 @@ class Triage:
         async with self.db.transaction() as conn:
             after = await compare_and_set(conn, decided.report, user_id, decided.change)
             if after is not None:
-                await withdraw_on_change(conn, after)
+                await withdraw_assignment(conn, after)
                 await edit_post(conn, after)
                 await tell_reporter(conn, after, f"reporter.closed_{reason.value}")
                 await ask_for_note(conn, user_id, after.report_id)
@@ -209,10 +209,10 @@ class Triage:
         async with self.db.transaction() as conn:
             after = await compare_and_set(conn, before, user_id, decided.change)
             if after is not None:
-                await withdraw_on_change(conn, after)
+                await withdraw_assignment(conn, after)
                 await edit_post(conn, after)
                 await outbox.enqueue(
-                    conn, f"transfer:{after.report_id}:{after.version}", "transfer_post",
+                    conn, f"transfer:{after.report_id}:{after.version}", OutboxKind.TRANSFER_POST,
                     queue_id=to_queue, report_id=after.report_id,
                     priority=outbox.URGENT if after.urgent else outbox.NORMAL,
                     payload={"from_queue": before.queue, "by": name})
@@ -242,7 +242,7 @@ class Triage:
         async with self.db.transaction() as conn:
             after = await compare_and_set(conn, before, user_id, decided.change)
             if after is not None:
-                await outbox.cancel_pending(conn, after.report_id, "transfer_post",
+                await outbox.cancel_pending(conn, after.report_id, OutboxKind.TRANSFER_POST,
                                             "superseded: sent back before it was posted")
                 if before.transfer_post_message_id is not None:
                     await edit_post(conn, after, f"returned:{reason.value}",
@@ -296,7 +296,7 @@ class Triage:
             after = await compare_and_set(conn, owed.report, None, change)
             if after is not None:
                 await outbox.enqueue(
-                    conn, f"remind:{after.report_id}:{after.version}", "reminder",
+                    conn, f"remind:{after.report_id}:{after.version}", OutboxKind.REMINDER,
                     queue_id=after.queue, report_id=after.report_id,
                     priority=outbox.URGENT if after.urgent else outbox.NORMAL,
                     payload={"minutes": owed.minutes})
@@ -310,10 +310,10 @@ class Triage:
             if after is not None:
                 await edit_post(conn, after, "moved", chat_id=before.post_chat_id,
                                 message_id=before.post_message_id)
-                await outbox.cancel_pending(conn, after.report_id, "queue_post",
+                await outbox.cancel_pending(conn, after.report_id, OutboxKind.QUEUE_POST,
                                             "superseded: escalated before it was posted")
                 await outbox.enqueue(
-                    conn, f"post:{after.report_id}:esc{after.version}", "queue_post",
+                    conn, f"post:{after.report_id}:esc{after.version}", OutboxKind.QUEUE_POST,
                     queue_id=owed.fallback, report_id=after.report_id, priority=outbox.URGENT)
         if after is not None:
             logger.info("report %s escalated from %s to %s", before.code, before.queue,

@@ -20,6 +20,7 @@ import aiosqlite
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.triage import Action, Status
 from child_report_bot.domain.volunteers import (
+from child_report_bot.domain.outbox import OutboxKind
     LIVE,
     Assignment,
     AssignmentStatus,
@@ -28,7 +29,7 @@ from child_report_bot.domain.volunteers import (
 )
 from child_report_bot.services.casework import Triage, Verdict
 from child_report_bot.services.volunteers import Volunteers
-from child_report_bot.storage import assignments, outbox
+from child_report_bot.storage import assignments, outbox, reports
 from child_report_bot.storage import volunteers as volunteer_store
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
@@ -76,9 +77,9 @@ class Fieldwork:
             outcome = (OfferResult.DENIED if refusal.verdict is Verdict.DENIED
                        else OfferResult.NOT_NOW)
             return Result(outcome, report)
-        if report["latitude"] is None:
+        if report.latitude is None:
             return Result(OfferResult.NO_PLACE, report)
-        if await assignments.live(self.db, report["report_id"]) is not None:
+        if await assignments.live(self.db, report.report_id) is not None:
             return Result(OfferResult.NOT_NOW, report)
         return Result(OfferResult.DONE, report)
 
@@ -89,8 +90,8 @@ class Fieldwork:
         if check.outcome is not OfferResult.DONE:
             return check
         report = check.report
-        asked = await assignments.volunteers_asked(self.db, report["report_id"])
-        found = await self.volunteers.nearby(report["latitude"], report["longitude"], limit,
+        asked = await assignments.volunteers_asked(self.db, report.report_id)
+        found = await self.volunteers.nearby(report.latitude, report.longitude, limit,
                                              exclude=asked)
         return Result(OfferResult.DONE, report, candidates=found)
 
@@ -116,21 +117,21 @@ class Fieldwork:
         volunteer and the post edit, together; ``None`` if the report changed meanwhile or
         already has a volunteer."""
         now = to_stored(self.clock())
-        report_id, volunteer_id = report["report_id"], chosen.volunteer.user_id
+        report_id, volunteer_id = report.report_id, chosen.volunteer.user_id
         distance = round(chosen.distance_km, 2)
         async with self.db.transaction() as conn:
-            if (await assignments.report_at_version(conn, report_id, report["version"]) is None
+            if (await reports.report_at_version(conn, report_id, report.version) is None
                     or await assignments.live_in(conn, report_id) is not None):
                 return None
             assignment = await assignments.insert_offer(conn, report_id, volunteer_id,
                                                         distance, staff_id, now)
-            after = await assignments.touch_report(conn, report_id, now)
+            after = await reports.touch_report(conn, report_id, now)
             await log_event(conn, report_id, staff_id, "volunteer.offered",
                             volunteer=volunteer_id, assignment=assignment.assignment_id,
                             distance_km=distance)
             key = f"offer:{assignment.assignment_id}"
             payload = {"assignment_id": assignment.assignment_id}
-            for dedupe_key, kind in ((key, "volunteer_offer"), (key + ":pin", "volunteer_pin")):
+            for dedupe_key, kind in ((key, OutboxKind.VOLUNTEER_OFFER), (key + ":pin", OutboxKind.VOLUNTEER_PIN)):
                 await outbox.enqueue(conn, dedupe_key, kind, chat_id=volunteer_id,
                                      report_id=report_id, priority=outbox.URGENT,
                                      payload=payload)
@@ -177,7 +178,7 @@ class Fieldwork:
                 or assignment.status is not expected):
             return None, None
         report = await get_report_by_id(self.db, assignment.report_id)
-        if report is None or report["status"] == Status.CLOSED.value:
+        if report is None or report.status is Status.CLOSED:
             return None, None
         return assignment, report
 
@@ -220,7 +221,7 @@ class Fieldwork:
                                                volunteer_id=volunteer_id)
             if changed is None:
                 return None
-            report = await assignments.touch_report(conn, changed.report_id, now)
+            report = await reports.touch_report(conn, changed.report_id, now)
             await log_event(conn, changed.report_id, actor_id, f"volunteer.{action}",
                             volunteer=changed.volunteer_id, assignment=assignment_id,
                             **{k: v for k, v in values.items() if k in ("status", "feedback")})
@@ -230,16 +231,16 @@ class Fieldwork:
 
     async def _tell_claimer(self, conn: aiosqlite.Connection, report: aiosqlite.Row,
                             assignment: Assignment, key: str, urgent: bool = False) -> None:
-        staff = report["claimed_by"]
+        staff = report.claimed_by
         if staff is None:
             return
         volunteer = await volunteer_store.fetch(conn, assignment.volunteer_id)
         name = volunteer.name if volunteer is not None else "—"
         await outbox.enqueue(
-            conn, f"asg:{assignment.assignment_id}:{report['version']}:{key}", "notice",
-            chat_id=staff, report_id=report["report_id"],
-            priority=outbox.URGENT if urgent or report["urgent"] else outbox.NORMAL,
-            payload={"key": key, "params": {"code": report["code"], "name": name}})
+            conn, f"asg:{assignment.assignment_id}:{report.version}:{key}", OutboxKind.NOTICE,
+            chat_id=staff, report_id=report.report_id,
+            priority=outbox.URGENT if urgent or report.urgent else outbox.NORMAL,
+            payload={"key": key, "params": {"code": report.code, "name": name}})
 
     async def _deny(self, user_id: int, assignment_id: int, what: str) -> None:
         """Audit a volunteer's press on an assignment that is not theirs (or not live)."""

@@ -74,8 +74,8 @@ class ReportIntake:
         """Store and queue the report once; a repeated submit returns the first result."""
         earlier = await get_report_for_draft(self.db, draft_id)
         if earlier is not None:  # a second tap: answer as before, decide nothing again
-            return self._accepted(earlier["report_id"], earlier["code"], False,
-                                  earlier["queue"], earlier["region"], bool(earlier["danger"]))
+            return self._accepted(earlier.report_id, earlier.code, False,
+                                  earlier.queue, earlier.region, earlier.danger)
         routed = await self.route(draft)
         chats = await self.queue_chats()
 

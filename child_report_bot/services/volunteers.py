@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.volunteers import (
+from child_report_bot.domain.outbox import OutboxKind
     CANDIDATES,
     Approval,
     Availability,
@@ -97,7 +98,7 @@ class Volunteers:
                                          languages=list(details.languages))
             for admin_id in self.admins:
                 await outbox.enqueue(
-                    conn, f"volunteer-request:{user_id}:{event_id}:{admin_id}", "notice",
+                    conn, f"volunteer-request:{user_id}:{event_id}:{admin_id}", OutboxKind.NOTICE,
                     chat_id=admin_id,
                     payload={"key": "vol.admin_request", "params": {"user_id": user_id}})
         logger.info("volunteer %s registered, pending approval", user_id)
@@ -116,7 +117,7 @@ class Volunteers:
             await store.set_role(conn, user_id, volunteer=True)
             event_id = await store.audit(conn, approved_by, "volunteer.approved",
                                          user_id=user_id)
-            await outbox.enqueue(conn, f"volunteer-approved:{user_id}:{event_id}", "notice",
+            await outbox.enqueue(conn, f"volunteer-approved:{user_id}:{event_id}", OutboxKind.NOTICE,
                                  chat_id=user_id,
                                  payload={"key": "vol.approved_notice", "params": {}})
         logger.info("volunteer %s approved by %s", user_id, approved_by)
@@ -143,7 +144,7 @@ class Volunteers:
             event_id = await store.audit(conn, actor_id, f"volunteer.{status.value}",
                                          user_id=user_id, was=existing.status)
             if status is VolunteerStatus.REMOVED:
-                await outbox.enqueue(conn, f"volunteer-removed:{user_id}:{event_id}", "notice",
+                await outbox.enqueue(conn, f"volunteer-removed:{user_id}:{event_id}", OutboxKind.NOTICE,
                                      chat_id=user_id,
                                      payload={"key": "vol.removed_notice", "params": {}})
         logger.info("volunteer %s %s", user_id, status.value)

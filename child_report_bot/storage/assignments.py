@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import aiosqlite
 
-from child_report_bot.domain.volunteers import LIVE, Assignment, AssignmentStatus, Feedback
-from child_report_bot.storage import outbox
+from child_report_bot.domain.volunteers import (
+    LIVE,
+    Assignment,
+    AssignmentStatus,
+    Feedback,
+    LiveAssignment,
+)
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
 
@@ -57,13 +62,17 @@ async def live_in(conn: aiosqlite.Connection, report_id: int) -> Assignment | No
     return _assignment(row) if row else None
 
 
-async def live_with_name(db: Database, report_id: int) -> dict | None:
+async def live_with_name(db: Database, report_id: int) -> LiveAssignment | None:
     """The live assignment with the volunteer's name, for the staff post."""
     row = await db.fetchone(
         "SELECT a.status, a.distance_km, a.feedback, v.name FROM assignments a"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.report_id = ? AND a.{_LIVE_SQL}", (report_id,))
-    return dict(row) if row is not None else None
+    if row is None:
+        return None
+    return LiveAssignment(status=AssignmentStatus(row["status"]), distance_km=row["distance_km"],
+                          feedback=Feedback(row["feedback"]) if row["feedback"] else None,
+                          name=row["name"])
 
 
 async def volunteers_asked(db: Database, report_id: int) -> set[int]:
@@ -109,24 +118,6 @@ async def change(conn: aiosqlite.Connection, assignment_id: int,
     return await _fetch(conn, assignment_id)
 
 
-async def report_at_version(conn: aiosqlite.Connection, report_id: int,
-                            version: int) -> aiosqlite.Row | None:
-    """The report, if it still has ``version`` (nothing changed since it was decided on)."""
-    cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ? AND version = ?",
-                                (report_id, version))
-    return await cursor.fetchone()
-
-
-async def touch_report(conn: aiosqlite.Connection, report_id: int,
-                       now: str) -> aiosqlite.Row:
-    """Bump the report's version, so the post edit an assignment change queues is a new
-    outbox message rather than a duplicate key; return the report after it."""
-    await conn.execute("UPDATE reports SET version = version + 1, updated_at = ?"
-                       " WHERE report_id = ?", (now, report_id))
-    cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,))
-    return await cursor.fetchone()
-
-
 async def withdraw_live(conn: aiosqlite.Connection, report_id: int) -> Assignment | None:
     """Inside the caller's transaction (a close, transfer or escalation): the live assignment,
     if any, ends; the volunteer will see nothing more of the report."""
@@ -139,16 +130,3 @@ async def withdraw_live(conn: aiosqlite.Connection, report_id: int) -> Assignmen
     await log_event(conn, report_id, None, "volunteer.withdrawn", volunteer=found.volunteer_id,
                     assignment=found.assignment_id)
     return found
-
-
-async def withdraw_on_change(conn: aiosqlite.Connection, report: aiosqlite.Row) -> None:
-    """For triage effects (close, unclaim, transfer, escalation): the live assignment ends and
-    the volunteer is told, with nothing more of the report than its code."""
-    # Called by services/casework.py inside its transaction; it queues the notice here so that
-    # casework need not import fieldwork (which imports casework).
-    ended = await withdraw_live(conn, report["report_id"])
-    if ended is not None:
-        await outbox.enqueue(
-            conn, f"withdrawn:{ended.assignment_id}", "notice",
-            chat_id=ended.volunteer_id, report_id=report["report_id"],
-            payload={"key": "asg.withdrawn", "params": {"code": report["code"]}})

@@ -6,14 +6,13 @@ import dataclasses
 import datetime as dt
 
 from child_report_bot.domain.clock import to_stored
-from child_report_bot.domain.models_compat import RowCompat
 from child_report_bot.storage.db import Database
 
 Point = tuple[float, float]
 
 
 @dataclasses.dataclass(frozen=True)
-class CachedPlace(RowCompat):
+class CachedPlace:
     """One earlier answer; ``point`` is ``None`` when the geocoder found nothing."""
 
     query: str

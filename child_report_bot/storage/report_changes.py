@@ -12,10 +12,11 @@ import aiosqlite
 
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.triage import Change
+from child_report_bot.domain.outbox import OutboxKind
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
-from child_report_bot.storage.reports import read_report, report_from_row
+from child_report_bot.storage.reports import read_report
 
 __all__ = ["Change", "apply", "compare_and_set", "edit_post", "tell_reporter", "set_note",
            "ask_for_note", "drop_note_request", "has_note_request"]
@@ -71,21 +72,19 @@ async def apply(db: Database, report_id: int, actor_id: int | None,
         return await compare_and_set(conn, before, actor_id, change)
 
 
-async def edit_post(conn: aiosqlite.Connection, report: Report | aiosqlite.Row,
+async def edit_post(conn: aiosqlite.Connection, report: Report,
                     role: str = "main", *, chat_id: int | None = None,
                     message_id: int | None = None) -> None:
     """Queue an edit of a report's message (its main post unless told another), rendered
     from the report as it is when sent. A post not delivered yet needs no edit: it will be
     rendered in its current state anyway."""
-    if not isinstance(report, Report):  # fieldwork still passes rows until it moves to models
-        report = report_from_row(report)
     chat_id = chat_id if chat_id is not None else report.post_chat_id
     message_id = message_id if message_id is not None else report.post_message_id
     if chat_id is None or message_id is None:
         return
     await outbox.enqueue(
         conn, f"edit:{report.report_id}:{report.version}:{chat_id}:{message_id}",
-        "post_edit", chat_id=chat_id, report_id=report.report_id,
+        OutboxKind.POST_EDIT, chat_id=chat_id, report_id=report.report_id,
         priority=outbox.URGENT if report.urgent else outbox.NORMAL,
         payload={"message_id": message_id, "role": role},
     )
@@ -95,7 +94,7 @@ async def tell_reporter(conn: aiosqlite.Connection, report: Report, key: str,
                         **params: Any) -> None:
     """A localized update to the reporter (anonymous ones too: they started the chat)."""
     await outbox.enqueue(
-        conn, f"reporter:{report.report_id}:{report.version}:{key}", "notice",
+        conn, f"reporter:{report.report_id}:{report.version}:{key}", OutboxKind.NOTICE,
         chat_id=report.reporter_chat_id, report_id=report.report_id,
         payload={"key": key, "params": {"code": report.code, **params}},
     )

@@ -233,3 +233,22 @@ async def open_near_in_time(db: Database, report: Report, days: float = 2,
         " ORDER BY created_at DESC LIMIT ?",
         (report.queue, report.report_id, report.created_at, days, limit))
     return [report_from_row(row) for row in rows]
+
+
+async def report_at_version(conn: aiosqlite.Connection, report_id: int,
+                            version: int) -> Report | None:
+    """The report, if it still has ``version`` (nothing changed since it was decided on)."""
+    cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ? AND version = ?",
+                                (report_id, version))
+    row = await cursor.fetchone()
+    return report_from_row(row) if row is not None else None
+
+
+async def touch_report(conn: aiosqlite.Connection, report_id: int,
+                       now: str) -> Report:
+    """Bump the report's version, so the post edit an assignment change queues is a new
+    outbox message rather than a duplicate key; return the report after it."""
+    await conn.execute("UPDATE reports SET version = version + 1, updated_at = ?"
+                       " WHERE report_id = ?", (now, report_id))
+    cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,))
+    return report_from_row(await cursor.fetchone())

@@ -20,6 +20,7 @@ from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.timefmt import staff_time
 from child_report_bot.domain.triage import CloseReason, SendBackReason, Status
+from child_report_bot.domain.volunteers import AssignmentStatus, LiveAssignment
 from child_report_bot.ui.callback_data import (
     AssignPress,
     Close,
@@ -81,15 +82,15 @@ def status_lines(report: Report, role: str, routing: RoutingConfig, tr: Translat
     return lines
 
 
-def assignment_lines(assignment: dict, tr: Translator) -> list[str]:
-    name = assignment.get("name") or "—"
-    km = f"{assignment['distance_km']:.1f}" if assignment.get("distance_km") is not None else "?"
-    if assignment["status"] == "offered":
+def assignment_lines(assignment: LiveAssignment, tr: Translator) -> list[str]:
+    name = assignment.name or "—"
+    km = f"{assignment.distance_km:.1f}" if assignment.distance_km is not None else "?"
+    if assignment.status is AssignmentStatus.OFFERED:
         lines = [tr("asg.state_offered", name=name, km=km)]
     else:
         lines = [tr("asg.state_accepted", name=name, km=km)]
-    if assignment.get("feedback"):
-        lines.append(tr("asg.state_feedback", feedback=tr(f"asg.feedback_{assignment['feedback']}")))
+    if assignment.feedback:
+        lines.append(tr("asg.state_feedback", feedback=tr(f"asg.feedback_{assignment.feedback}")))
     return lines
 
 
@@ -195,8 +196,8 @@ def volunteer_offer_text(report: Report, assignment,
         lines.append(tr("post.address", address=report.address_text[:300]))
     if report.venue_title:
         lines.append(tr("post.venue", title=report.venue_title[:200]))
-    if assignment["distance_km"] is not None:
-        lines.append(tr("asg.offer_distance", km=f"{assignment['distance_km']:.1f}"))
+    if assignment.distance_km is not None:
+        lines.append(tr("asg.offer_distance", km=f"{assignment.distance_km:.1f}"))
     if report.description:
         lines.append(tr("post.description", text=report.description[:500]))
     lines.append(tr("asg.offer_safety"))

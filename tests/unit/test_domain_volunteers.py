@@ -176,9 +176,3 @@ def test_details_only_from_a_complete_registration():
     v.toggle_language(registration, "fa")
     details = v.details_of(registration)
     assert details == v.Details("Sara", "+989121234567", *AZADI, 3, ("fa", "en"))
-
-
-def test_models_read_like_rows_for_now():
-    """Code not yet moved to attributes still reads ``model["column"]``."""
-    assert volunteer(7)["user_id"] == 7 and volunteer(7)["status"] == "approved"
-

@@ -158,7 +158,7 @@ async def test_mark_sent_of_a_queue_post_remembers_where_the_post_is(db):
     assert item.report_id == report_id
     await outbox.mark_sent(db, item, -100137, 501)
     report = await reports.get_report_by_id(db, report_id)
-    assert (report["post_chat_id"], report["post_message_id"]) == (-100137, 501)
+    assert (report.post_chat_id, report.post_message_id) == (-100137, 501)
     assert (await row(db, "post"))["sent_message_id"] == 501
 
 
@@ -168,7 +168,7 @@ async def test_mark_sent_of_another_kind_leaves_the_report_alone(db):
     [item] = await outbox.due(db, [])
     await outbox.mark_sent(db, item, 7, 9)
     report = await reports.get_report_by_id(db, report_id)
-    assert (report["post_chat_id"], report["post_message_id"]) == (None, None)
+    assert (report.post_chat_id, report.post_message_id) == (None, None)
 
 
 async def test_mark_sent_of_a_transfer_post_only_while_that_transfer_is_open(db):
@@ -181,7 +181,7 @@ async def test_mark_sent_of_a_transfer_post_only_while_that_transfer_is_open(db)
     await outbox.mark_sent(db, first, -100123, 11)
     await outbox.mark_sent(db, old, -100999, 12)  # a transfer to 999 is not the open one
     report = await reports.get_report_by_id(db, report_id)
-    assert (report["transfer_post_chat_id"], report["transfer_post_message_id"]) == (-100123, 11)
+    assert (report.transfer_post_chat_id, report.transfer_post_message_id) == (-100123, 11)
 
 
 async def test_retry_later_moves_the_row_and_records_the_error(db):
@@ -263,7 +263,7 @@ async def test_due_items_are_typed(db):
     [item] = await outbox.due(db, ["137"])
     assert isinstance(item, OutboxItem)
     assert item.kind is OutboxKind.QUEUE_POST and item.priority is Priority.URGENT
-    assert item["dedupe_key"] == "typed"
+    assert item.dedupe_key == "typed"
 
 
 async def test_an_unknown_kind_is_refused(db):

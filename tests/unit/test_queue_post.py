@@ -148,7 +148,7 @@ async def test_a_short_report_is_whole_and_not_shortened(report):
     text = caption(row, 1, NAMES, FA, CAPTION_LIMIT)
     assert visible_length(text) < CAPTION_LIMIT
     assert FA("post.shortened") not in text and "…" not in text
-    assert f"<code>{row['code']}</code>" in text
+    assert f"<code>{row.code}</code>" in text
     assert "کنار مترو، &lt;b&gt;شب‌ها&lt;/b&gt; &amp; صبح‌ها" in text  # typed text is escaped
     assert "<b>شب‌ها</b>" not in text
     assert map_links(35.7, 51.4) in text
@@ -166,7 +166,7 @@ async def test_the_lines_of_an_urgent_english_caption(report):
     text = caption(row, 0, Names(queue="Social emergency 123", region=None), EN, TEXT_LIMIT,
                    status=["👤 Claimed by Reza"])
     lines = text.split("\n")
-    assert lines[0] == EN("post.urgent", code=row["code"])
+    assert lines[0] == EN("post.urgent", code=row.code)
     assert lines[1] == EN("post.danger")
     assert "sells &lt;gum&gt; &amp; tissues" in lines[2]
     assert EN("post.venue", title="Tajrish Bazaar") in lines
@@ -204,7 +204,7 @@ async def test_a_long_persian_report_is_shortened_to_fit_a_caption(report):
     assert visible_length(text) <= CAPTION_LIMIT
     assert visible_length(caption(row, 3, NAMES, FA, TEXT_LIMIT)) > CAPTION_LIMIT  # it had to
     assert FA("post.shortened") in text
-    assert f"<code>{row['code']}</code>" in text
+    assert f"<code>{row.code}</code>" in text
     assert map_links(35.70123456, 51.41987654) in text
     assert FA("post.rule", rule="public_space", queue=NAMES.queue) in text
     assert FA("post.address", address=LONG_ADDRESS) in text  # the place is kept whole
@@ -237,7 +237,7 @@ async def test_a_smaller_limit_is_kept_too(report, limit):
     row = await report(description=LONG_DESCRIPTION)
     text = caption(row, 1, NAMES, FA, limit)
     assert visible_length(text) <= limit
-    assert FA("post.shortened") in text and f"<code>{row['code']}</code>" in text
+    assert FA("post.shortened") in text and f"<code>{row.code}</code>" in text
 
 
 async def test_an_emoji_description_is_shortened_not_dropped(report):
@@ -253,7 +253,7 @@ async def test_the_fallback_of_an_urgent_report_keeps_where_the_child_is(report)
                        activity_other="ا" * 100, venue=("و" * 300, "خ" * 300))
     text = caption(row, 1, NAMES, FA, CAPTION_LIMIT, status=["👤 " + "ن" * 40])
     assert visible_length(text) <= CAPTION_LIMIT
-    assert f"<code>{row['code']}</code>" in text
+    assert f"<code>{row.code}</code>" in text
     assert map_links(35.7, 51.4) in text
 
 
@@ -262,7 +262,7 @@ async def test_the_fallback_of_an_ordinary_report_still_fits(report):
                        venue=("و" * 300, "خ" * 300))
     text = caption(row, 1, NAMES, FA, CAPTION_LIMIT, status=["👤 " + "ن" * 40])
     assert visible_length(text) <= CAPTION_LIMIT
-    assert f"<code>{row['code']}</code>" in text
+    assert f"<code>{row.code}</code>" in text
     assert FA("post.rule", rule="public_space", queue=NAMES.queue) in text
     assert text.endswith("👤 " + "ن" * 40)  # the status is never cut
 
@@ -277,7 +277,7 @@ def buttons(markup) -> list[tuple[str, str]]:
 
 async def test_keyboard_of_a_pinned_report_with_photos(report):
     row = await report()
-    code = row["code"]
+    code = row.code
     assert buttons(keyboard(row, 3, EN)) == [
         (EN.plain("post.btn_details"), f"v1:post:details:{code}"),
         (EN.plain("post.btn_pin"), f"v1:post:pin:{code}"),
@@ -304,7 +304,7 @@ async def test_a_place_without_coordinates_has_no_pin_button(report):
 
 async def test_a_found_address_has_a_pin_button(report):
     row = await report(address="میدان تجریش", found=(35.8044, 51.4339))
-    assert "v1:post:pin:" + row["code"] in [data for _, data in buttons(keyboard(row, 1, FA))]
+    assert "v1:post:pin:" + row.code in [data for _, data in buttons(keyboard(row, 1, FA))]
 
 
 # --- the module on its own -----------------------------------------------------------------------

@@ -154,7 +154,7 @@ async def test_a_queue_post_goes_to_its_group_and_the_report_remembers_it(db, se
     assert await sender.deliver_due() == 1
     assert telegram.calls == [(f"post:{submitted.code}", QUEUE_CHAT)]
     report = await reports.get_report_by_id(db, submitted.report_id)
-    assert (report["post_chat_id"], report["post_message_id"]) == (QUEUE_CHAT, 501)
+    assert (report.post_chat_id, report.post_message_id) == (QUEUE_CHAT, 501)
 
 
 async def test_flood_limit_waits_as_long_as_telegram_says(db, sender, telegram, failures):

@@ -76,13 +76,13 @@ async def test_submit_stores_report_photos_and_event_then_drops_draft(db):
     result = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
     assert result.created
     row = await reports.get_report(db, result.code)
-    assert row["urgent"] == 1 and row["activity"] == "flowers" and row["latitude"] == 35.7
-    assert (row["queue"], row["rule"], row["region"], row["place_verified"]) == (
+    assert row.urgent == 1 and row.activity == "flowers" and row.latitude == 35.7
+    assert (row.queue, row.rule, row.region, row.place_verified) == (
         "137", "public_space", "tehran", 1)
-    assert row["description"] == "<b>near</b> the metro"  # stored as typed, escaped on output
-    assert row["contact_name"] is None and row["contact_mode"] == "anonymous"
-    assert [p["file_id"] for p in await reports.photos_of(db, row["report_id"])] == ["photo-1"]
-    assert [e["action"] for e in await events_of(db, row["report_id"])] == ["report.created"]
+    assert row.description == "<b>near</b> the metro"  # stored as typed, escaped on output
+    assert row.contact_name is None and row.contact_mode == "anonymous"
+    assert [p.file_id for p in await reports.photos_of(db, row.report_id)] == ["photo-1"]
+    assert [e.action for e in await events_of(db, row.report_id)] == ["report.created"]
     assert await drafts.get_draft(db, 7) is None
 
 
@@ -114,7 +114,7 @@ async def test_contact_details_are_kept_only_when_agreed(db):
     result = await reports.submit_draft(db, 7, stored.draft_id, "fa",
                                         ContactDetails(name="Sara", username="sara"), ROUTED)
     row = await reports.get_report(db, result.code)
-    assert (row["contact_name"], row["contact_username"]) == ("Sara", "sara")
+    assert (row.contact_name, row.contact_username) == ("Sara", "sara")
 
 
 async def test_a_failed_transaction_leaves_nothing(db):
@@ -153,7 +153,7 @@ async def test_reports_come_back_as_typed_values(db):
     result = await reports.submit_draft(db, 7, stored.draft_id, "fa", None, ROUTED)
     report = await reports.get_report(db, result.code)
     assert isinstance(report, Report) and report.status is Status.NEW
-    assert report.urgent is True and report.anonymous and report["code"] == result.code
+    assert report.urgent is True and report.anonymous and report.code == result.code
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.status = Status.CLOSED
     assert await reports.photos_of(db, report.report_id) == [Photo(PhotoKind.PHOTO, "photo-1")]

@@ -94,16 +94,16 @@ async def test_simultaneous_claims_one_wins_by_compare_and_set(db):
     row = await reports.get_report(db, submitted.code)
 
     def claim(user):
-        return Change(A.CLAIM, row["version"], {"status": "claimed", "claimed_by": user})
+        return Change(A.CLAIM, row.version, {"status": "claimed", "claimed_by": user})
 
-    results = await asyncio.gather(*(apply(db, row["report_id"], user, claim(user))
+    results = await asyncio.gather(*(apply(db, row.report_id, user, claim(user))
                                      for user in (11, 12, 13, 14)))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     final = await reports.get_report(db, submitted.code)
-    assert final["claimed_by"] == winners[0]["claimed_by"] and final["version"] == 1
+    assert final.claimed_by == winners[0].claimed_by and final.version == 1
     claims = await db.fetchall("SELECT actor_id FROM events WHERE action = 'report.claim'")
-    assert [c["actor_id"] for c in claims] == [final["claimed_by"]]
+    assert [c["actor_id"] for c in claims] == [final.claimed_by]
 
 
 async def test_unknown_columns_cannot_be_set(db):
