@@ -20,8 +20,8 @@ from geopy.distance import geodesic
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.routing import RoutingConfig
-from child_report_bot.domain.triage import (
 from child_report_bot.domain.outbox import OutboxKind
+from child_report_bot.domain.triage import (
     Action,
     Actor,
     Change,

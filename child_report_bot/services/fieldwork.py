@@ -19,8 +19,8 @@ import aiosqlite
 
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.triage import Action, Status
-from child_report_bot.domain.volunteers import (
 from child_report_bot.domain.outbox import OutboxKind
+from child_report_bot.domain.volunteers import (
     LIVE,
     Assignment,
     AssignmentStatus,

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
-from child_report_bot.domain.volunteers import (
 from child_report_bot.domain.outbox import OutboxKind
+from child_report_bot.domain.volunteers import (
     CANDIDATES,
     Approval,
     Availability,
