@@ -39,6 +39,7 @@ from child_report_bot.storage.reports import get_report_by_id
 logger = logging.getLogger(__name__)
 
 FEEDBACK = tuple(kind.value for kind in Feedback)
+ENDED = (AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.WITHDRAWN)
 
 
 class OfferResult(enum.StrEnum):
@@ -107,7 +108,7 @@ class Fieldwork:
         assignment = await self._insert_offer(report, chosen, user_id)
         if assignment is None:
             return Result(OfferResult.NOT_NOW, await self.triage.report(code))
-        logger.info("report %s offered to volunteer %s", code, volunteer_id)
+        logger.info("report %s offered (assignment %s)", code, assignment.assignment_id)
         self.wake_sender()
         return Result(OfferResult.DONE, report, assignment)
 
@@ -129,12 +130,11 @@ class Fieldwork:
             await log_event(conn, report_id, staff_id, "volunteer.offered",
                             volunteer=volunteer_id, assignment=assignment.assignment_id,
                             distance_km=distance)
-            key = f"offer:{assignment.assignment_id}"
-            payload = {"assignment_id": assignment.assignment_id}
-            for dedupe_key, kind in ((key, OutboxKind.VOLUNTEER_OFFER), (key + ":pin", OutboxKind.VOLUNTEER_PIN)):
-                await outbox.enqueue(conn, dedupe_key, kind, chat_id=volunteer_id,
-                                     report_id=report_id, priority=outbox.URGENT,
-                                     payload=payload)
+            # The offer alone: the pin and the photos follow only after Accept.
+            await outbox.enqueue(conn, f"offer:{assignment.assignment_id}",
+                                 OutboxKind.VOLUNTEER_OFFER, chat_id=volunteer_id,
+                                 report_id=report_id, priority=outbox.URGENT,
+                                 payload={"assignment_id": assignment.assignment_id})
             await edit_post(conn, after)
         return assignment
 
@@ -206,7 +206,8 @@ class Fieldwork:
             return
         await self._change(live.assignment_id, None, "unreachable", LIVE,
                            {"status": AssignmentStatus.WITHDRAWN}, "asg.unreachable_staff")
-        logger.info("volunteer %s unreachable: report %s withdrawn", volunteer_id, report_id)
+        logger.info("assignment %s withdrawn: the volunteer is unreachable",
+                    live.assignment_id)
         self.wake_sender()
 
     async def _change(self, assignment_id: int, actor_id: int | None, action: str,
@@ -222,6 +223,10 @@ class Fieldwork:
             if changed is None:
                 return None
             report = await reports.touch_report(conn, changed.report_id, now)
+            if values.get("status") is AssignmentStatus.ACCEPTED:
+                await assignments.queue_details(conn, changed, report.latitude is not None)
+            elif changed.status in ENDED:
+                await assignments.queue_cleanup(conn, changed)
             await log_event(conn, changed.report_id, actor_id, f"volunteer.{action}",
                             volunteer=changed.volunteer_id, assignment=assignment_id,
                             **{k: v for k, v in values.items() if k in ("status", "feedback")})

@@ -76,3 +76,10 @@ async def fetch_clean(bot: Bot, document: Document) -> bytes:
         raise TooBig()
     # Decoding is CPU work: off the event loop, so other people's updates are not held up.
     return await asyncio.to_thread(clean_jpeg, data)
+
+
+def blank_jpeg() -> bytes:
+    """A plain grey picture, to put in place of a photo that can no longer be deleted."""
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 200, 200)).save(out, format="JPEG")
+    return out.getvalue()

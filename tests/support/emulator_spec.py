@@ -82,6 +82,11 @@ FLOOD_COUNTED = frozenset(name for name in ACCEPTED
 PTB_SEND_MESSAGE_EXTRAS: dict[str, frozenset[str]] = {
     name: frozenset({"parse_mode"})
     for name in ("sendLocation", "sendVenue", "sendContact", "editMessageReplyMarkup")}
+# The same for a ``Defaults`` protect_content, which it puts into the edits it sends that way.
+for _name in ("editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+              "editMessageMedia", "editMessageLiveLocation", "stopMessageLiveLocation"):
+    PTB_SEND_MESSAGE_EXTRAS[_name] = PTB_SEND_MESSAGE_EXTRAS.get(
+        _name, frozenset()) | {"protect_content"}
 
 
 def unsupported(method: str, params: dict) -> tuple[list[str], list[str]]:
