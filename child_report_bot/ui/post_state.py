@@ -234,4 +234,4 @@ def volunteer_menu(code: str, candidates: list, tr: Translator) -> InlineKeyboar
                  languages=",".join(c.volunteer.languages)),
         callback_data=AssignPress("pick", code, c.volunteer.user_id).encode())]
         for c in candidates]
-    return InlineKeyboardMarkup([*rows, _back(tr, code)])
+    return InlineKeyboardMarkup(rows)  # sent privately: no way back to a post here
