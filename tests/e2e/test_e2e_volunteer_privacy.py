@@ -8,6 +8,7 @@ from tests.support.chat import Person, text_of
 from tests.support.flows import AZADI
 from tests.e2e.test_e2e_assignment import ENGHELAB, approved, claimed_report, open_menu
 from tests.e2e.test_e2e_triage import GROUPS, REZA, office, posted, press  # noqa: F401
+from tests.e2e.test_e2e_volunteers import register, team  # noqa: F401
 
 SARA = 6001
 SENDS = {"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendMediaGroup",
@@ -110,3 +111,31 @@ async def test_what_can_no_longer_be_deleted_is_made_neutral(emu, office):
     kept = emu.message(SARA, photo.result["message_id"])
     assert kept["photo"][-1]["file_id"] != photo.params["photo"]
     assert "blue kiosk" not in str(emu.message(SARA, offer.result["message_id"]))
+
+
+async def test_only_admins_or_configured_queues_approve_and_see_phones(emu, office):
+    """``office`` names no approver queues: staff of 137 can neither list nor approve."""
+    omid = Person(emu, 6601, "en", first_name="Omid")
+    await omid.send("text", "/start", expect="start.welcome")
+    await register(omid)
+    reza = office.people[REZA]
+    await reza.send("text", "/volunteers pending", expect="vol.admins_only")
+    await reza.send("text", "/volunteers approve 6601", expect="vol.admins_only")
+    assert office.rows("SELECT status FROM volunteers WHERE user_id = 6601")[0][0] == "pending"
+    denied = office.rows("SELECT COUNT(*) FROM events WHERE action = 'auth.denied'"
+                         " AND actor_id = ?", (REZA,))[0][0]
+    assert denied == 2
+    card = await office.admin.send("text", "/volunteers pending", text="Sara Ahmadi")
+    assert "9121234567" in text_of(card) and "openstreetmap" in str(card.params)
+
+
+async def test_approver_staff_see_no_phone_or_area(emu, team):
+    omid = Person(emu, 6602, "en", first_name="Omid")
+    await omid.send("text", "/start", expect="start.welcome")
+    await register(omid)
+    card = await team.staff.send("text", "/volunteers pending", text="Sara Ahmadi")
+    assert "912" not in text_of(card) and "openstreetmap" not in str(card.params)
+    mark = emu.mark()
+    await team.staff.press("v1:vol:approve:6602", expect="vol.approved")
+    edited = await emu.await_call(method="editMessageText", chat_id=team.staff.id, after=mark)
+    assert "912" not in text_of(edited)
