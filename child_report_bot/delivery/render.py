@@ -39,6 +39,7 @@ from child_report_bot.storage.assignments import get as get_assignment
 from child_report_bot.storage.assignments import live_with_name, sent_to_volunteer
 from child_report_bot.storage.reports import get_report_by_id, photos_of
 from child_report_bot.storage.users import get_language
+from child_report_bot.storage.volunteers import get as get_volunteer
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +199,9 @@ class Renderer:
             self.db, chat_id, self.default_language)
         tr = Translator(language)
         params = dict(item.payload.get("params") or {})
+        if "volunteer_id" in item.payload:  # named at sending time, never stored in the row
+            volunteer = await get_volunteer(self.db, item.payload["volunteer_id"])
+            params.setdefault("name", volunteer.name if volunteer and volunteer.name else "—")
         queue = self.routing.queue(params.get("queue_id", ""))
         if queue is not None:
             params.setdefault("queue", queue.title(language))

@@ -30,7 +30,6 @@ from child_report_bot.domain.volunteers import (
 from child_report_bot.services.casework import Triage, Verdict
 from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.storage import assignments, outbox, reports
-from child_report_bot.storage import volunteers as volunteer_store
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
 from child_report_bot.storage.report_changes import edit_post
@@ -239,13 +238,14 @@ class Fieldwork:
         staff = report.claimed_by
         if staff is None:
             return
-        volunteer = await volunteer_store.fetch(conn, assignment.volunteer_id)
-        name = volunteer.name if volunteer is not None else "—"
+        # The volunteer's id, not their name: the renderer looks the name up when sending, so
+        # a volunteer who leaves (and is erased) leaves no name behind in the outbox.
         await outbox.enqueue(
             conn, f"asg:{assignment.assignment_id}:{report.version}:{key}", OutboxKind.NOTICE,
             chat_id=staff, report_id=report.report_id,
             priority=outbox.URGENT if urgent or report.urgent else outbox.NORMAL,
-            payload={"key": key, "params": {"code": report.code, "name": name}})
+            payload={"key": key, "params": {"code": report.code},
+                     "volunteer_id": assignment.volunteer_id})
 
     async def _deny(self, user_id: int, assignment_id: int, what: str) -> None:
         """Audit a volunteer's press on an assignment that is not theirs (or not live)."""

@@ -4,6 +4,8 @@ protect_content on every message to queue groups and volunteers."""
 
 from __future__ import annotations
 
+import logging
+
 from tests.support.chat import Person, text_of
 from tests.support.flows import AZADI
 from tests.e2e.test_e2e_assignment import ENGHELAB, approved, claimed_report, open_menu
@@ -47,7 +49,15 @@ async def accept(emu, bot, sara, offer):
     return mark, pin, photo
 
 
-async def test_offer_before_and_after_accept_then_close_takes_everything_back(emu, office):
+# Modules whose log lines name reports, assignments and outbox rows, never people.
+QUIET = ("child_report_bot.delivery.sender", "child_report_bot.delivery.render",
+         "child_report_bot.services.fieldwork", "child_report_bot.services.volunteers",
+         "child_report_bot.services.photos")
+
+
+async def test_offer_before_and_after_accept_then_close_takes_everything_back(emu, office,
+                                                                               caplog):
+    caplog.set_level(logging.INFO)
     sara, code, offer = await offered(emu, office)
     before = [c for c in emu.calls if c.params.get("chat_id") == SARA and c.method in SENDS]
     assert {c.method for c in before} == {"sendMessage"}       # no pin, no photo yet
@@ -57,6 +67,10 @@ async def test_offer_before_and_after_accept_then_close_takes_everything_back(em
     assert "4.8" in shown                                       # the distance
     mark, pin, photo = await accept(emu, office, sara, offer)
     assert (pin.params["latitude"], pin.params["longitude"]) == AZADI
+    told = await office.people[REZA].wait_for("asg.accepted_staff", after=mark)
+    assert "Sara Ahmadi" in text_of(told)   # named when sent, not kept in the outbox row
+    payloads = " ".join(row["payload"] for row in office.rows("SELECT payload FROM outbox"))
+    assert "Sara" not in payloads
     assert pin.index > mark and photo.index > mark
     message = emu.message(SARA, offer.result["message_id"])
     feedback = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -79,6 +93,12 @@ async def test_offer_before_and_after_accept_then_close_takes_everything_back(em
     to_sara = " ".join(str(c.params) for c in emu.calls if c.params.get("chat_id") == SARA)
     for secret in ("Kaveh", "kaveh_r", "5501"):
         assert secret not in to_sara
+    lines = [r.getMessage() for r in caplog.records
+             if r.levelno >= logging.INFO and r.name in QUIET]
+    assert any("delivered" in line for line in lines)
+    for line in lines:
+        for user_id in (str(SARA), "5501", str(REZA)):
+            assert user_id not in line, line
 
 
 async def test_decline_deletes_the_offer_and_later_presses_are_refused(emu, office):
