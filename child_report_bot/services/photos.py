@@ -41,6 +41,8 @@ def clean_jpeg(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise NotAnImage("too many pixels")
+            # JPEG can decode straight at a fraction of its size: far quicker for camera photos.
+            image.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
