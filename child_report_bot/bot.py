@@ -68,7 +68,8 @@ def build_application(settings: Settings,
         .proxy(settings.proxy)  # None: no proxy
         .get_updates_proxy(settings.proxy)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+                           link_preview_options=LinkPreviewOptions(is_disabled=True),
+                           protect_content=settings.privacy.protect_content))
         .context_types(ContextTypes(context=BotContext))
         .persistence(DraftPersistence(db))
         .rate_limiter(AIORateLimiter(max_retries=3))

@@ -56,7 +56,8 @@ def build_services(settings: Settings, db: Database, bot: Bot,
                              country_codes=settings.geocoding.country_codes or None, clock=clock)
     intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake, clock)
     triage = Triage(db, routing, settings.admins, sender.wake, clock)
-    volunteers = Volunteers(db, settings.admins, sender.wake)
+    volunteers = Volunteers(db, settings.admins, sender.wake,
+                            approver_queues=settings.privacy.volunteer_approver_queues)
     fieldwork = Fieldwork(db, triage, volunteers, settings.volunteers.answer_minutes,
                           sender.wake, clock)
     # The hooks need the services the sender is built before, so they are set last.

@@ -7,11 +7,15 @@ Kinds:
 - ``post_edit``: an earlier post brought up to date in place (``payload``: message_id, role);
 - ``reminder``: "nobody has claimed this yet", as a reply to the post in its group;
 - ``claimer_contact``: the reporter's contact details, to the claimer only;
+- ``volunteer_offer`` / ``volunteer_pin`` / ``volunteer_photo``: the offer (roughly where), and
+  after Accept the exact pin and each photo; ``volunteer_cleanup`` deletes them when it ends;
 - ``notice``: a localized message to one person, ``payload = {"key": ..., "params": {...}}``,
   in that person's language as stored when it is sent.
 """
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
 from telegram.error import BadRequest
@@ -28,12 +32,16 @@ from child_report_bot.domain.models import Photo, PhotoKind, Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.outbox import OutboxKind
 from child_report_bot.i18n import Translator
+from child_report_bot.services.photos import blank_jpeg
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.outbox import OutboxItem
 from child_report_bot.storage.assignments import get as get_assignment
-from child_report_bot.storage.assignments import live_with_name
+from child_report_bot.storage.assignments import live_with_name, sent_to_volunteer
 from child_report_bot.storage.reports import get_report_by_id, photos_of
 from child_report_bot.storage.users import get_language
+from child_report_bot.storage.volunteers import get as get_volunteer
+
+logger = logging.getLogger(__name__)
 
 
 class Renderer:
@@ -63,8 +71,11 @@ class Renderer:
             return await self._claimer_contact(item, chat_id)
         if item.kind == OutboxKind.REMINDER:
             return await self._reminder(item, chat_id)
-        if item.kind in (OutboxKind.VOLUNTEER_OFFER, OutboxKind.VOLUNTEER_PIN):
+        if item.kind in (OutboxKind.VOLUNTEER_OFFER, OutboxKind.VOLUNTEER_PIN,
+                         OutboxKind.VOLUNTEER_PHOTO):
             return await self._volunteer(item, chat_id)
+        if item.kind == OutboxKind.VOLUNTEER_CLEANUP:
+            return await self._volunteer_cleanup(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     async def view(self, report: Report, role: str, payload: dict | None = None,
@@ -122,8 +133,8 @@ class Renderer:
         return await self.bot.send_message(chat_id, contact_card(report, tr), **self.timeouts)
 
     async def _volunteer(self, item: OutboxItem, chat_id: int) -> Message | None:
-        """The offer to a volunteer: what is needed to find the child, never who reported it.
-        Nothing is sent if the offer ended before it could go out."""
+        """The offer to a volunteer (roughly where, no photo), or after Accept the exact pin or
+        one photo: never who reported it. Nothing is sent once the assignment ended."""
         assignment = await get_assignment(self.db, item.payload["assignment_id"])
         if assignment is None or not assignment.live:
             return None
@@ -131,18 +142,47 @@ class Renderer:
         if item.kind == OutboxKind.VOLUNTEER_PIN:
             return await self.bot.send_location(chat_id, report.latitude,
                                                 report.longitude, **self.timeouts)
+        if item.kind == OutboxKind.VOLUNTEER_PHOTO:
+            photos = await photos_of(self.db, report.report_id)
+            index = item.payload.get("index", 0)
+            if index >= len(photos):
+                return None
+            return await _send_one(self.bot, chat_id, photos[index], **self.timeouts)
+        language = await get_language(self.db, chat_id, self.default_language)
+        tr = Translator(language)
+        text = volunteer_offer_text(report, assignment, tr,
+                                    Names.of(report, self.routing, language).region)
+        return await self.bot.send_message(chat_id, text,
+                                           reply_markup=offer_buttons(assignment.assignment_id, tr),
+                                           **self.timeouts)
+
+    async def _volunteer_cleanup(self, item: OutboxItem, chat_id: int) -> None:
+        """Take back what the volunteer was sent about an assignment that ended: delete it, or
+        where Telegram no longer allows that (after 48 hours), edit it to a neutral text."""
         tr = Translator(await get_language(self.db, chat_id, self.default_language))
-        text = volunteer_offer_text(report, assignment, tr)
-        buttons = offer_buttons(assignment.assignment_id, tr)
-        photos = await photos_of(self.db, report.report_id)
-        if photos and photos[0].kind is PhotoKind.PHOTO:
-            return await self.bot.send_photo(chat_id, photo=photos[0].file_id, caption=text,
-                                             reply_markup=buttons, **self.timeouts)
-        if photos:
-            return await self.bot.send_document(chat_id, document=photos[0].file_id,
-                                                caption=text, reply_markup=buttons,
-                                                **self.timeouts)
-        return await self.bot.send_message(chat_id, text, reply_markup=buttons, **self.timeouts)
+        neutral = tr("asg.offer_ended")
+        for message_id, kind in await sent_to_volunteer(self.db, item.payload["assignment_id"]):
+            try:
+                await self.bot.delete_message(chat_id, message_id, **self.timeouts)
+                continue
+            except BadRequest as exc:
+                if "not found" in exc.message.lower():
+                    continue  # already gone (the volunteer deleted it)
+            try:
+                if kind == OutboxKind.VOLUNTEER_OFFER:
+                    await self.bot.edit_message_text(neutral, chat_id=chat_id,
+                                                     message_id=message_id, reply_markup=None,
+                                                     **self.timeouts)
+                elif kind == OutboxKind.VOLUNTEER_PHOTO:
+                    await self.bot.edit_message_media(
+                        InputMediaPhoto(blank_jpeg(), caption=neutral), chat_id=chat_id,
+                        message_id=message_id, **self.timeouts)
+                # A location cannot become text; it was sent less than 48 h before an accept
+                # that ended, or stays as a bare point without any report detail.
+            except BadRequest:
+                logger.warning("outbox %s: message %s could not be neutralised", item.outbox_id,
+                               message_id)
+        return None
 
     async def _reminder(self, item: OutboxItem, chat_id: int) -> Message:
         report = await get_report_by_id(self.db, item.report_id)
@@ -159,11 +199,20 @@ class Renderer:
             self.db, chat_id, self.default_language)
         tr = Translator(language)
         params = dict(item.payload.get("params") or {})
+        if "volunteer_id" in item.payload:  # named at sending time, never stored in the row
+            volunteer = await get_volunteer(self.db, item.payload["volunteer_id"])
+            params.setdefault("name", volunteer.name if volunteer and volunteer.name else "—")
         queue = self.routing.queue(params.get("queue_id", ""))
         if queue is not None:
             params.setdefault("queue", queue.title(language))
         return await self.bot.send_message(chat_id, tr(item.payload["key"], **params),
                                            **self.timeouts)
+
+
+async def _send_one(bot: Bot, chat_id: int, photo: Photo, **kwargs) -> Message:
+    if photo.kind is PhotoKind.PHOTO:
+        return await bot.send_photo(chat_id, photo.file_id, **kwargs)
+    return await bot.send_document(chat_id, photo.file_id, **kwargs)
 
 
 async def send_photos(bot: Bot, chat_id: int, photos: list[Photo]) -> None:
@@ -175,7 +224,4 @@ async def send_photos(bot: Bot, chat_id: int, photos: list[Photo]) -> None:
         await bot.send_media_group(chat_id, [media(photo.file_id) for photo in photos])
         return
     for photo in photos:
-        if photo.kind is PhotoKind.PHOTO:
-            await bot.send_photo(chat_id, photo.file_id)
-        else:
-            await bot.send_document(chat_id, photo.file_id)
+        await _send_one(bot, chat_id, photo)

@@ -136,8 +136,9 @@ class OutboxSender:
             await outbox.retry_later(self.db, item, delay, f"429 retry after {delay}")
             return 0
         except (BadRequest, Forbidden) as exc:
-            logger.error("outbox %s (%s to %s) refused for good: %s", item.outbox_id, item.kind,
-                         chat_id, exc.message)
+            # Outbox id and kind only: a private chat's id is a person's user id.
+            logger.error("outbox %s (%s) refused for good: %s", item.outbox_id, item.kind,
+                         exc.message)
             await outbox.mark_failed(self.db, item, f"{type(exc).__name__}: {exc.message}")
             if self.on_failure is not None:
                 await self.on_failure(item, exc)
@@ -154,11 +155,12 @@ class OutboxSender:
             return 0
         except Exception as exc:  # anything else must not block the rows behind this one
             delay = backoff(item.attempts)
-            logger.exception("outbox %s (%s to %s) failed unexpectedly; retry in %.1f s",
-                             item.outbox_id, item.kind, chat_id, delay)
+            logger.exception("outbox %s (%s) failed unexpectedly; retry in %.1f s",
+                             item.outbox_id, item.kind, delay)
             await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc}")
             return 0
         await outbox.mark_sent(self.db, item, chat_id,
                                message.message_id if message is not None else None)
-        logger.info("outbox %s delivered (%s to %s)", item.outbox_id, item.kind, chat_id)
+        logger.info("outbox %s delivered (%s)", item.outbox_id, item.kind)
+        logger.debug("outbox %s went to chat %s", item.outbox_id, chat_id)
         return 1

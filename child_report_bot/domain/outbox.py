@@ -19,6 +19,8 @@ class OutboxKind(enum.StrEnum):
     REMINDER = "reminder"
     VOLUNTEER_OFFER = "volunteer_offer"
     VOLUNTEER_PIN = "volunteer_pin"
+    VOLUNTEER_PHOTO = "volunteer_photo"      # after Accept: one of the report's photos
+    VOLUNTEER_CLEANUP = "volunteer_cleanup"  # the offer ended: delete what the volunteer got
 
 
 class OutboxStatus(enum.StrEnum):

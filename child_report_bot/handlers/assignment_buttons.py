@@ -1,9 +1,12 @@
-"""Sending a volunteer: Assign volunteer ▸ (nearest first) on the report's post, and the
-volunteer's Accept / Decline and field-feedback buttons in their private chat."""
+"""Sending a volunteer: Assign volunteer ▸ on the report's post sends the claimer, privately,
+the nearest volunteers to pick from; the volunteer's Accept / Decline and field-feedback
+buttons are in their private chat."""
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden
 from telegram.ext import Application, CallbackQueryHandler
 
 from child_report_bot.context import BotContext
@@ -14,7 +17,6 @@ from child_report_bot.ui.callback_data import matcher, parse, report_press
 from child_report_bot.handlers.refusals import tell
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.handlers.report_posts import pressed_report
-from child_report_bot.i18n import Translator
 
 REFUSALS = {
     OfferResult.DENIED: "auth.not_allowed",
@@ -31,25 +33,15 @@ async def _refuse(update: Update, context: BotContext, outcome: OfferResult) -> 
 
 
 async def on_staff_button(update: Update, context: BotContext) -> None:
-    """menu: list volunteers; pick: offer the report to one of them."""
+    """menu (on the post): the nearest volunteers, to the claimer privately; pick: offer the
+    report to one of them (the service checks the presser may assign it)."""
     query = update.callback_query
     press = report_press(query.data)
-    if await pressed_report(update, context, press.code, Action.ASSIGN,
-                            roles=("main",)) is None:
-        return
     fieldwork, user, code = context.services.fieldwork, update.effective_user, press.code
     if press.action == "menu":
-        listed = await fieldwork.candidates(user.id, code)
-        if listed.outcome is not OfferResult.DONE:
-            await _refuse(update, context, listed.outcome)
-            return
-        if not listed.candidates:
-            await tell(update, context.tr.plain("asg.nobody_near"))
-            return
-        tr = Translator(context.services.settings.delivery.staff_language)
-        await query.answer()
-        await edit_quietly(query.edit_message_reply_markup(
-            post_state.volunteer_menu(code, listed.candidates, tr)))
+        if await pressed_report(update, context, code, Action.ASSIGN,
+                                roles=("main",)) is not None:
+            await _send_menu(update, context, code)
         return
     volunteer_id = press.volunteer_id if press.volunteer_id is not None else -1
     result = await fieldwork.offer(user.id, code, volunteer_id)
@@ -57,6 +49,29 @@ async def on_staff_button(update: Update, context: BotContext) -> None:
         await _refuse(update, context, result.outcome)
         return
     await query.answer(context.tr.plain("asg.offered", code=code))
+    if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+        await edit_quietly(query.edit_message_reply_markup(None))
+
+
+async def _send_menu(update: Update, context: BotContext, code: str) -> None:
+    """Volunteers' names and distances go to the claimer alone, never to the whole group."""
+    query, user = update.callback_query, update.effective_user
+    listed = await context.services.fieldwork.candidates(user.id, code)
+    if listed.outcome is not OfferResult.DONE:
+        await _refuse(update, context, listed.outcome)
+        return
+    if not listed.candidates:
+        await tell(update, context.tr.plain("asg.nobody_near"))
+        return
+    tr = context.tr
+    try:
+        await context.bot.send_message(user.id, tr("asg.menu_private", code=code),
+                                       reply_markup=post_state.volunteer_menu(
+                                           code, listed.candidates, tr))
+    except Forbidden:  # the claimer never started the bot: the menu cannot reach them
+        await tell(update, tr.plain("asg.menu_start_bot"))
+        return
+    await query.answer(tr.plain("asg.menu_sent"))
 
 
 async def on_volunteer_button(update: Update, context: BotContext) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import PhotoSize, Update
+from telegram.error import BadRequest
 
 from child_report_bot.context import BotContext
 from child_report_bot.domain import report_draft as d
@@ -12,6 +13,7 @@ from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.handlers.report_flow import advance, answer, reject, stay, with_draft
 from child_report_bot.i18n import plain
+from child_report_bot.services.photos import MAX_DOWNLOAD, NotAnImage, TooBig, fetch_clean
 from child_report_bot.storage.drafts import StoredDraft
 
 
@@ -117,14 +119,14 @@ async def on_address(update: Update, context: BotContext, stored: StoredDraft) -
 async def on_photo(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """A photo, or an image sent as a file; up to three."""
     message = update.message
-    if message.photo:
+    if message.photo:  # Telegram re-encoded it already; its largest size is kept
         largest = message.photo[-1]
-        file_id, unique, kind = largest.file_id, largest.file_unique_id, "photo"
     else:
-        file_id, unique, kind = (message.document.file_id, message.document.file_unique_id,
-                                 "document")
+        largest = await _cleaned(update, context, stored)
+        if largest is None:
+            return stored.step
     try:
-        d.add_photo(stored.draft, file_id, unique, kind)
+        d.add_photo(stored.draft, largest.file_id, largest.file_unique_id, "photo")
     except InvalidAnswer as problem:
         await reject(update, context, stored, problem.reason, **problem.params)
         return stored.step
@@ -135,6 +137,26 @@ async def on_photo(update: Update, context: BotContext, stored: StoredDraft) -> 
     text, markup = views.photos_prompt(stored.draft, context.tr)
     await update.effective_chat.send_message(text, reply_markup=markup)
     return Step.PHOTOS
+
+
+async def _cleaned(update: Update, context: BotContext, stored: StoredDraft) -> PhotoSize | None:
+    """An image sent as a file, cleaned and shown back as staff will see it; None if refused."""
+    try:
+        clean = await fetch_clean(context.bot, update.message.document)
+    except TooBig:
+        await reject(update, context, stored, "error.image_too_big",
+                     limit=context.tr.digits(MAX_DOWNLOAD // (1024 * 1024)))
+        return None
+    except NotAnImage:
+        await reject(update, context, stored, "error.not_an_image")
+        return None
+    try:
+        shown = await update.effective_chat.send_photo(
+            photo=clean, filename="photo.jpg", caption=context.tr("report.photo_cleaned"))
+    except BadRequest:  # Telegram refused the shape (e.g. a very long strip)
+        await reject(update, context, stored, "error.not_an_image")
+        return None
+    return shown.photo[-1]
 
 
 @with_draft

@@ -1,11 +1,12 @@
 """The team approves and removes volunteers.
 
-    /volunteers pending             (admins and staff, private chat) with an Approve button each
+    /volunteers pending             (private chat) with an Approve button each
     /volunteers approve <user_id>
     /volunteers remove <user_id>
 
 Every approve/remove is authorized on the server (a forged button is refused and audited):
-admins and staff of any queue may, and staff never approve themselves.
+admins may, and staff of the queues ``[privacy] volunteer_approver_queues`` names (never
+approving themselves); a volunteer's phone and home area are shown to admins only.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ async def _authorized(update: Update, context: BotContext, action: str,
 
 
 async def volunteers_command(update: Update, context: BotContext) -> None:
-    """``/volunteers pending | approve <user_id> | remove <user_id>`` (admins and staff)."""
+    """``/volunteers pending | approve <user_id> | remove <user_id>`` (admins, approver staff)."""
     message, tr, volunteers = update.effective_message, context.tr, context.services.volunteers
     args = context.args or []
     verb = args[0].lower() if args else ""
@@ -73,8 +74,9 @@ async def _pending(update: Update, context: BotContext) -> None:
         await chat.send_message(tr("vol.pending_none"))
         return
     await chat.send_message(tr("vol.pending_title", count=tr.digits(len(waiting))))
+    contact = context.services.volunteers.sees_contact(update.effective_user.id)
     for volunteer in waiting[:PENDING_SHOWN]:
-        await chat.send_message(views.card(volunteer, tr),
+        await chat.send_message(views.card(volunteer, tr, contact),
                                 reply_markup=views.approve_keyboard(volunteer, tr))
     if len(waiting) > PENDING_SHOWN:
         await chat.send_message(tr("vol.pending_more",
@@ -93,7 +95,8 @@ async def approve_button(update: Update, context: BotContext) -> None:
     outcome = await volunteers.approve(target, update.effective_user.id)
     text = tr(views.APPROVAL[outcome], user_id=target)
     await query.answer(alert_text(text), show_alert=outcome is not Approval.APPROVED)
-    card = views.approved_card(await volunteers.get(target), text, tr)
+    card = views.approved_card(await volunteers.get(target), text, tr,
+                               volunteers.sees_contact(update.effective_user.id))
     await edit_quietly(query.edit_message_text(card, reply_markup=None))
 
 

@@ -30,7 +30,6 @@ from child_report_bot.domain.volunteers import (
 from child_report_bot.services.casework import Triage, Verdict
 from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.storage import assignments, outbox, reports
-from child_report_bot.storage import volunteers as volunteer_store
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
 from child_report_bot.storage.report_changes import edit_post
@@ -39,6 +38,7 @@ from child_report_bot.storage.reports import get_report_by_id
 logger = logging.getLogger(__name__)
 
 FEEDBACK = tuple(kind.value for kind in Feedback)
+ENDED = (AssignmentStatus.DECLINED, AssignmentStatus.EXPIRED, AssignmentStatus.WITHDRAWN)
 
 
 class OfferResult(enum.StrEnum):
@@ -107,7 +107,7 @@ class Fieldwork:
         assignment = await self._insert_offer(report, chosen, user_id)
         if assignment is None:
             return Result(OfferResult.NOT_NOW, await self.triage.report(code))
-        logger.info("report %s offered to volunteer %s", code, volunteer_id)
+        logger.info("report %s offered (assignment %s)", code, assignment.assignment_id)
         self.wake_sender()
         return Result(OfferResult.DONE, report, assignment)
 
@@ -129,12 +129,11 @@ class Fieldwork:
             await log_event(conn, report_id, staff_id, "volunteer.offered",
                             volunteer=volunteer_id, assignment=assignment.assignment_id,
                             distance_km=distance)
-            key = f"offer:{assignment.assignment_id}"
-            payload = {"assignment_id": assignment.assignment_id}
-            for dedupe_key, kind in ((key, OutboxKind.VOLUNTEER_OFFER), (key + ":pin", OutboxKind.VOLUNTEER_PIN)):
-                await outbox.enqueue(conn, dedupe_key, kind, chat_id=volunteer_id,
-                                     report_id=report_id, priority=outbox.URGENT,
-                                     payload=payload)
+            # The offer alone: the pin and the photos follow only after Accept.
+            await outbox.enqueue(conn, f"offer:{assignment.assignment_id}",
+                                 OutboxKind.VOLUNTEER_OFFER, chat_id=volunteer_id,
+                                 report_id=report_id, priority=outbox.URGENT,
+                                 payload={"assignment_id": assignment.assignment_id})
             await edit_post(conn, after)
         return assignment
 
@@ -206,7 +205,8 @@ class Fieldwork:
             return
         await self._change(live.assignment_id, None, "unreachable", LIVE,
                            {"status": AssignmentStatus.WITHDRAWN}, "asg.unreachable_staff")
-        logger.info("volunteer %s unreachable: report %s withdrawn", volunteer_id, report_id)
+        logger.info("assignment %s withdrawn: the volunteer is unreachable",
+                    live.assignment_id)
         self.wake_sender()
 
     async def _change(self, assignment_id: int, actor_id: int | None, action: str,
@@ -222,6 +222,10 @@ class Fieldwork:
             if changed is None:
                 return None
             report = await reports.touch_report(conn, changed.report_id, now)
+            if values.get("status") is AssignmentStatus.ACCEPTED:
+                await assignments.queue_details(conn, changed, report.latitude is not None)
+            elif changed.status in ENDED:
+                await assignments.queue_cleanup(conn, changed)
             await log_event(conn, changed.report_id, actor_id, f"volunteer.{action}",
                             volunteer=changed.volunteer_id, assignment=assignment_id,
                             **{k: v for k, v in values.items() if k in ("status", "feedback")})
@@ -234,13 +238,14 @@ class Fieldwork:
         staff = report.claimed_by
         if staff is None:
             return
-        volunteer = await volunteer_store.fetch(conn, assignment.volunteer_id)
-        name = volunteer.name if volunteer is not None else "—"
+        # The volunteer's id, not their name: the renderer looks the name up when sending, so
+        # a volunteer who leaves (and is erased) leaves no name behind in the outbox.
         await outbox.enqueue(
             conn, f"asg:{assignment.assignment_id}:{report.version}:{key}", OutboxKind.NOTICE,
             chat_id=staff, report_id=report.report_id,
             priority=outbox.URGENT if urgent or report.urgent else outbox.NORMAL,
-            payload={"key": key, "params": {"code": report.code, "name": name}})
+            payload={"key": key, "params": {"code": report.code},
+                     "volunteer_id": assignment.volunteer_id})
 
     async def _deny(self, user_id: int, assignment_id: int, what: str) -> None:
         """Audit a volunteer's press on an assignment that is not theirs (or not live)."""

@@ -51,9 +51,11 @@ class Volunteers:
     """Shared by handlers (and ``Fieldwork``) through ``Services``."""
 
     def __init__(self, db: Database, admins: Sequence[int], wake_sender: Callable[[], None],
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, approver_queues: Iterable[str] = ()) -> None:
         self.db = db
         self.admins = tuple(dict.fromkeys(admins))   # each admin asked once
+        # Besides the admins, only staff of these queues ([privacy] volunteer_approver_queues).
+        self.approver_queues = frozenset(approver_queues)
         self.wake_sender = wake_sender
         self.clock = clock
 
@@ -70,8 +72,16 @@ class Volunteers:
     async def refusal(self, user_id: int, action: str, target: int | None) -> str | None:
         """Why ``user_id`` may not manage volunteers (a catalog key), or ``None``."""
         person = await load_actor(self.db, user_id, self.admins)
-        return management_refusal(is_admin=person.is_admin, is_staff=bool(person.queues),
-                                  action=action, target=target, user_id=user_id)
+        approver = bool(self.approver_queues & set(person.queues))
+        reason = management_refusal(is_admin=person.is_admin, is_staff=approver,
+                                    action=action, target=target, user_id=user_id)
+        if reason == "vol.staff_only" and person.queues:  # staff, but not of such a queue
+            return "vol.admins_only"
+        return reason
+
+    def sees_contact(self, user_id: int) -> bool:
+        """Whether ``user_id`` may see volunteers' phone numbers and home areas (admins)."""
+        return user_id in self.admins
 
     async def register(self, user_id: int, details: Details) -> Registered:
         """Register ``user_id`` (pending) or update their details; a new registration asks
@@ -101,7 +111,7 @@ class Volunteers:
                     conn, f"volunteer-request:{user_id}:{event_id}:{admin_id}", OutboxKind.NOTICE,
                     chat_id=admin_id,
                     payload={"key": "vol.admin_request", "params": {"user_id": user_id}})
-        logger.info("volunteer %s registered, pending approval", user_id)
+        logger.info("volunteer registration %s pending approval", event_id)
         self.wake_sender()
         return outcome
 
@@ -120,7 +130,7 @@ class Volunteers:
             await outbox.enqueue(conn, f"volunteer-approved:{user_id}:{event_id}", OutboxKind.NOTICE,
                                  chat_id=user_id,
                                  payload={"key": "vol.approved_notice", "params": {}})
-        logger.info("volunteer %s approved by %s", user_id, approved_by)
+        logger.info("volunteer approved (event %s)", event_id)
         self.wake_sender()
         return Approval.APPROVED
 
@@ -147,7 +157,7 @@ class Volunteers:
                 await outbox.enqueue(conn, f"volunteer-removed:{user_id}:{event_id}", OutboxKind.NOTICE,
                                      chat_id=user_id,
                                      payload={"key": "vol.removed_notice", "params": {}})
-        logger.info("volunteer %s %s", user_id, status.value)
+        logger.info("volunteer registration ended: %s (event %s)", status.value, event_id)
         self.wake_sender()
         return True
 

@@ -16,6 +16,8 @@ from child_report_bot.domain.volunteers import (
     Feedback,
     LiveAssignment,
 )
+from child_report_bot.domain.outbox import OutboxKind
+from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
 
@@ -129,4 +131,47 @@ async def withdraw_live(conn: aiosqlite.Connection, report_id: int) -> Assignmen
                        (AssignmentStatus.WITHDRAWN.value, utcnow(), found.assignment_id))
     await log_event(conn, report_id, None, "volunteer.withdrawn", volunteer=found.volunteer_id,
                     assignment=found.assignment_id)
+    await queue_cleanup(conn, found)
     return found
+
+
+# What the bot sends a volunteer about one assignment, and so what it takes back when it ends.
+SENT_TO_VOLUNTEER = (OutboxKind.VOLUNTEER_OFFER, OutboxKind.VOLUNTEER_PIN,
+                     OutboxKind.VOLUNTEER_PHOTO)
+
+
+async def queue_details(conn: aiosqlite.Connection, assignment: Assignment,
+                        has_pin: bool) -> None:
+    """After Accept, inside the caller's transaction: the exact pin and each photo."""
+    key = f"offer:{assignment.assignment_id}"
+    payload = {"assignment_id": assignment.assignment_id}
+    if has_pin:
+        await outbox.enqueue(conn, key + ":pin", OutboxKind.VOLUNTEER_PIN,
+                             chat_id=assignment.volunteer_id, report_id=assignment.report_id,
+                             priority=outbox.URGENT, payload=payload)
+    cursor = await conn.execute("SELECT COUNT(*) FROM report_photos WHERE report_id = ?",
+                                (assignment.report_id,))
+    (count,) = await cursor.fetchone()
+    for index in range(count):
+        await outbox.enqueue(conn, f"{key}:photo:{index}", OutboxKind.VOLUNTEER_PHOTO,
+                             chat_id=assignment.volunteer_id, report_id=assignment.report_id,
+                             priority=outbox.URGENT, payload={**payload, "index": index})
+
+
+async def queue_cleanup(conn: aiosqlite.Connection, assignment: Assignment) -> None:
+    """The assignment ended: queue the deletion of everything the volunteer was sent about it."""
+    await outbox.enqueue(conn, f"offer:{assignment.assignment_id}:cleanup",
+                         OutboxKind.VOLUNTEER_CLEANUP, chat_id=assignment.volunteer_id,
+                         report_id=assignment.report_id, priority=outbox.URGENT,
+                         payload={"assignment_id": assignment.assignment_id})
+
+
+async def sent_to_volunteer(db: Database, assignment_id: int) -> list[tuple[int, str]]:
+    """(message id, kind) of every message delivered to the volunteer about the assignment."""
+    kinds = ", ".join("?" * len(SENT_TO_VOLUNTEER))
+    rows = await db.fetchall(
+        "SELECT sent_message_id, kind FROM outbox WHERE status = 'sent'"
+        f" AND sent_message_id IS NOT NULL AND kind IN ({kinds})"
+        " AND json_extract(payload, '$.assignment_id') = ? ORDER BY outbox_id",
+        (*[str(kind) for kind in SENT_TO_VOLUNTEER], assignment_id))
+    return [(row["sent_message_id"], row["kind"]) for row in rows]

@@ -11,8 +11,6 @@ Old, moved and returned messages keep no buttons: only the current post can be a
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from child_report_bot.ui.queue_post import keyboard as view_buttons
@@ -180,26 +178,37 @@ def contact_card(report: Report, tr: Translator) -> Markup:
     return Markup("\n".join(lines))
 
 
-def volunteer_offer_text(report: Report, assignment,
-                         tr: Translator) -> str:
-    """For the volunteer: the child and the place. Nothing about the reporter, ever."""
+# About 500 m: coordinates are shown to volunteers in steps of this many degrees until they
+# accept (0.005° of latitude is 555 m; of longitude, about 450 m at Tehran's latitude).
+ROUGH_STEP = 0.005
+
+
+def rough_place(latitude: float, longitude: float) -> tuple[float, float]:
+    """The point rounded to about 500 m, so an offer does not give the exact place away."""
+    return (round(round(latitude / ROUGH_STEP) * ROUGH_STEP, 3),
+            round(round(longitude / ROUGH_STEP) * ROUGH_STEP, 3))
+
+
+def volunteer_offer_text(report: Report, assignment, tr: Translator,
+                         region: str | None = None) -> str:
+    """For the volunteer: the child and roughly where. Never who reported it, and until they
+    accept no exact place, no photo and no description."""
     activity = tr(f"activity.{report.activity}")
-    if report.activity_other:
-        activity = Markup(f"{activity}: {html.escape(report.activity_other)}")
     lines = [tr("asg.offer_title", code=report.code),
              tr("post.child", activity=activity, age=tr(f"age.{report.age_band}"),
                 count=report.children_count),
              tr("post.time", time=staff_time(report.created_at))]
     if report.danger:
         lines.insert(1, tr("post.danger"))
-    if report.address_text:
-        lines.append(tr("post.address", address=report.address_text[:300]))
-    if report.venue_title:
-        lines.append(tr("post.venue", title=report.venue_title[:200]))
+    if region:
+        lines.append(tr("post.region", region=region))
+    if report.latitude is not None:
+        latitude, longitude = rough_place(report.latitude, report.longitude)
+        lines.append(tr("asg.offer_rough_place", latitude=f"{latitude:.3f}",
+                        longitude=f"{longitude:.3f}"))
     if assignment.distance_km is not None:
         lines.append(tr("asg.offer_distance", km=f"{assignment.distance_km:.1f}"))
-    if report.description:
-        lines.append(tr("post.description", text=report.description[:500]))
+    lines.append(tr("asg.offer_details_later"))
     lines.append(tr("asg.offer_safety"))
     return "\n".join(lines)
 
@@ -225,4 +234,4 @@ def volunteer_menu(code: str, candidates: list, tr: Translator) -> InlineKeyboar
                  languages=",".join(c.volunteer.languages)),
         callback_data=AssignPress("pick", code, c.volunteer.user_id).encode())]
         for c in candidates]
-    return InlineKeyboardMarkup([*rows, _back(tr, code)])
+    return InlineKeyboardMarkup(rows)  # sent privately: no way back to a post here

@@ -133,8 +133,13 @@ def availability_text(available: bool, pending: bool, tr: Translator) -> Markup:
     return text
 
 
-def card(volunteer: Volunteer, tr: Translator) -> Markup:
-    """A registration as the team sees it (with the phone: private chats only)."""
+def card(volunteer: Volunteer, tr: Translator, contact: bool = True) -> Markup:
+    """A registration as the team sees it; the phone and home area only for admins
+    (``contact``), and only in private chats."""
+    if not contact:
+        return tr("vol.card_team", user_id=volunteer.user_id, name=volunteer.name,
+                  languages=languages_text(tr, volunteer.languages),
+                  date=short_date(volunteer.created_at, tr.language))
     return tr("vol.card", user_id=volunteer.user_id, name=volunteer.name, phone=volunteer.phone,
               radius=tr.digits(volunteer.radius_km), latitude=f"{volunteer.latitude:.5f}",
               longitude=f"{volunteer.longitude:.5f}",
@@ -147,7 +152,8 @@ def approve_keyboard(volunteer: Volunteer, tr: Translator) -> InlineKeyboardMark
         _button(tr, "vol.btn_approve", "approve", str(volunteer.user_id))]])
 
 
-def approved_card(volunteer: Volunteer | None, result: str, tr: Translator) -> Markup:
+def approved_card(volunteer: Volunteer | None, result: str, tr: Translator,
+                  contact: bool = True) -> Markup:
     """The card after Approve was pressed: the card (if still registered), then the result."""
-    shown = card(volunteer, tr) if volunteer is not None and volunteer.active else ""
+    shown = card(volunteer, tr, contact) if volunteer is not None and volunteer.active else ""
     return Markup(f"{shown}\n\n{result}".strip())

@@ -7,6 +7,7 @@ import json
 
 from child_report_bot import i18n
 from tests.support.chat import Person, text_of
+from tests.e2e.test_e2e_photos import exif_laden_jpeg
 
 
 async def walk_to_location(person: Person, *, danger: bool = False, count: str = "2"):
@@ -68,7 +69,8 @@ async def test_english_report_with_typed_address_image_file_and_phone(emu, bot):
     await walk_to_location(john, count="٣")
     await john.send("text", label(john, "report.btn_type_address"), expect="report.ask_address")
     await john.send("text", "Tajrish square, by the bus stop", expect="report.ask_photos")
-    await john.send("document", "child.jpg", "image/jpeg", expect="report.photos_so_far")
+    await john.send("document", "child.jpg", "image/jpeg", content=exif_laden_jpeg(),
+                    expect="report.photos_so_far")
     await john.press("v1:rep:photos:done", expect="report.ask_description")
     await john.press("v1:rep:desc:skip", expect="report.ask_contact")
     await john.press("v1:rep:contact:phone", expect="report.ask_phone")
@@ -80,7 +82,7 @@ async def test_english_report_with_typed_address_image_file_and_phone(emu, bot):
     assert row["contact_mode"] == "phone" and row["contact_phone"] == "+989121234567"
     assert row["contact_name"] == "John" and row["contact_username"] == "john_d"
     [photo] = bot.rows("SELECT * FROM report_photos")
-    assert photo["kind"] == "document"
+    assert photo["kind"] == "photo"  # re-encoded and uploaded as a photo
 
 
 async def test_bad_input_at_every_step_is_answered_and_loses_nothing(emu, bot):

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from child_report_bot.handlers import volunteer_registration as volunteer_handlers
+from child_report_bot.privacy_options import PrivacyOptions
 from tests.support.chat import Person, text_of
 from tests.conftest import RunningBot, bot_settings
 
@@ -20,8 +21,11 @@ AZADI = (35.6997, 51.3380)
 
 @pytest.fixture
 async def team(emu, tmp_path):
-    """The bot with one admin, and one staff member of queue 137; both have said /start."""
-    running = await RunningBot(bot_settings(emu, tmp_path, admins=(ADMIN,))).start()
+    """The bot with one admin, and one staff member of queue 137 (which may approve
+    volunteers); both have said /start."""
+    running = await RunningBot(bot_settings(
+        emu, tmp_path, admins=(ADMIN,),
+        privacy=PrivacyOptions(volunteer_approver_queues=("137",)))).start()
     running.admin = Person(emu, ADMIN, "en", first_name="Admin")
     running.staff = Person(emu, STAFF, "en", first_name="Reza")
     await running.admin.send("text", "/start", expect="start.welcome")

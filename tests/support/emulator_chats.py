@@ -131,6 +131,8 @@ class ChatMethods:
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise bad("invalid file_id")
+        if len(stored.content) > 20 * 1024 * 1024:  # Telegram's getFile limit
+            raise bad("file is too big")
         if stored.file_path is None:
             folder, suffix = FILE_DIRS.get(stored.kind, ("documents", ""))
             if stored.file_name and "." in stored.file_name:

@@ -205,6 +205,9 @@ class SendingMethods:
     def _api_delete_message(self, params: dict, files: dict) -> bool:
         chat_id = self._chat(params, send=False)
         message_id = params.get("message_id")
+        found = self._messages.get(chat_id, {}).get(message_id)
+        if found is not None and self.now() - found["date"] > 48 * 3600:  # as Telegram
+            raise bad("message can't be deleted")
         for store in (self._messages, self._user_messages):
             if store.get(chat_id, {}).pop(message_id, None) is not None:
                 self.deleted.append((chat_id, message_id))

@@ -81,7 +81,13 @@ FLOOD_COUNTED = frozenset(name for name in ACCEPTED
 # bot's, so it is kept apart (``emu.library_extras``) and does not fail a test.
 PTB_SEND_MESSAGE_EXTRAS: dict[str, frozenset[str]] = {
     name: frozenset({"parse_mode"})
-    for name in ("sendLocation", "sendVenue", "sendContact", "editMessageReplyMarkup")}
+    for name in ("sendLocation", "sendVenue", "sendContact", "editMessageReplyMarkup",
+                 "editMessageMedia")}
+# The same for a ``Defaults`` protect_content, which it puts into the edits it sends that way.
+for _name in ("editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+              "editMessageMedia", "editMessageLiveLocation", "stopMessageLiveLocation"):
+    PTB_SEND_MESSAGE_EXTRAS[_name] = PTB_SEND_MESSAGE_EXTRAS.get(
+        _name, frozenset()) | {"protect_content"}
 
 
 def unsupported(method: str, params: dict) -> tuple[list[str], list[str]]:

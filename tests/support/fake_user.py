@@ -60,10 +60,12 @@ class FakeUser:
                 self.emu.started.add(self.id)
         return {"message": copy.deepcopy(message)}
 
-    def _file(self, kind: str, file_id: str | None, **extra: Any) -> dict:
+    def _file(self, kind: str, file_id: str | None, content: bytes | None = None,
+              **extra: Any) -> dict:
+        if content is None:
+            content = FAKE_JPEG if kind == "photo" else f"emulated {kind}".encode() * 16
         with self.emu._cond:
-            stored = self.emu._store_file(kind, FAKE_JPEG if kind == "photo" else
-                                          f"emulated {kind}".encode() * 16, file_id,
+            stored = self.emu._store_file(kind, content, file_id,
                                           extra.get("file_name"), extra.get("mime_type"))
             if kind == "photo":
                 return {"photo": self.emu._photo_sizes(stored)}
@@ -116,8 +118,9 @@ class FakeUser:
         return self._message(content, chat_id)
 
     def build_document(self, file_name: str = "file.pdf", mime_type: str = "application/pdf",
-                       file_id: str | None = None, *, chat_id: int | None = None) -> dict:
-        return self._message(self._file("document", file_id, file_name=file_name,
+                       file_id: str | None = None, *, chat_id: int | None = None,
+                       content: bytes | None = None) -> dict:
+        return self._message(self._file("document", file_id, content, file_name=file_name,
                                          mime_type=mime_type), chat_id)
 
     def build_sticker(self, *, chat_id: int | None = None) -> dict:
