@@ -4,6 +4,8 @@ and the team commands' wrong or empty answers (/staff remove, /export, /voluntee
 
 from __future__ import annotations
 
+from child_report_bot.domain.volunteers import Details
+from child_report_bot.handlers.volunteer_admin import PENDING_SHOWN
 from tests.e2e.test_e2e_assignment import approved
 from tests.e2e.test_e2e_report import walk_to_location
 from tests.e2e.test_e2e_triage import (  # noqa: F401  (office is a fixture)
@@ -121,13 +123,16 @@ async def test_the_note_after_a_close_can_be_too_long_or_skipped(emu, office):
     await reza.send("text", "/skip", expect="tri.no_note_asked")
 
 
-async def test_staff_remove_with_a_bad_or_unknown_user(emu, office):
-    """/staff remove with a user id that is not a number, or of someone who is not staff:
-    the usage, then "not staff"; nobody's rights change."""
+async def test_staff_remove_with_a_bad_or_unknown_user_and_an_unknown_verb(emu, office):
+    """/staff remove with a user id that is not a number, or of someone who is not staff, and
+    /staff with a verb it does not know: the usage, "not staff", the usage; nobody's rights
+    change."""
     admin = office.admin
     before = office.rows("SELECT COUNT(*) FROM staff")[0][0]
     await admin.send("text", "/staff remove reza 137", expect="staff.usage")
     await admin.send("text", "/staff remove 4242", expect="staff.not_staff")
+    usage = await admin.send("text", f"/staff promote {REZA}", expect="staff.usage")
+    assert "137" in text_of(usage) and "ngo" in text_of(usage)
     assert office.rows("SELECT COUNT(*) FROM staff")[0][0] == before
 
 
@@ -149,3 +154,20 @@ async def test_no_pending_volunteers_and_a_forged_approve_button(emu, office):
                               expect="error.invalid_button")
     assert alert.method == "answerCallbackQuery" and alert.params["show_alert"] is True
     assert office.rows("SELECT COUNT(*) FROM volunteers")[0][0] == 0
+
+
+async def test_more_pending_volunteers_than_one_listing_shows(emu, office):
+    """Eleven registrations waiting: /volunteers pending shows ten cards with Approve and says
+    how many more wait."""
+    for n in range(PENDING_SHOWN + 1):
+        await office.services.volunteers.register(
+            7000 + n, Details(f"Volunteer {n}", "09120000000", 35.70, 51.39, 5, ("fa",)))
+    admin = office.admin
+    mark = emu.mark()
+    await admin.send("text", "/volunteers pending", expect="vol.pending_title")
+    more = await admin.wait_for("vol.pending_more", after=mark)
+    assert "1" in text_of(more)
+    cards = [call for call in emu.calls[mark:] if call.method == "sendMessage"
+             and call.params.get("chat_id") == ADMIN and call.params.get("reply_markup")]
+    assert len(cards) == PENDING_SHOWN
+    assert all(buttons(card.params)[0].startswith("v1:vol:approve:") for card in cards)
