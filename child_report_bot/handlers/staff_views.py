@@ -33,6 +33,7 @@ from child_report_bot.i18n import Translator
 from child_report_bot.storage import stats
 from child_report_bot.storage.events import events_of, log_event
 from child_report_bot.storage.reports import photos_of
+from child_report_bot.storage.staff import list_staff
 
 MAX_DAYS = 3660
 
@@ -121,9 +122,11 @@ async def show_command(update: Update, context: BotContext) -> None:
     text = caption(report, len(photos), Names.of(report, routing, tr.language), tr, TEXT_LIMIT,
                    status_lines(report, "main", routing, tr))
     history = [tr("view.history_title")]
+    names = {member.user_id: member.name for member in await list_staff(context.db)}
     for event in (await events_of(context.db, report.report_id))[-15:]:
         history.append(tr("view.history_line", time=staff_time(event.created_at).split(" (")[0],
-                          action=event.action, actor=event.actor_id or "—"))
+                          action=event.action, actor=_actor_name(event.actor_id, report,
+                                                                 names, context, tr)))
     chat = update.effective_chat
     await chat.send_message(text)
     await chat.send_message("\n".join(history))
@@ -134,6 +137,20 @@ async def show_command(update: Update, context: BotContext) -> None:
         await chat.send_message(contact_card(report, tr))
     async with context.db.transaction() as conn:
         await log_event(conn, report.report_id, user.id, "report.viewed_show")
+
+
+def _actor_name(actor_id: int | None, report: Report, names: dict[int, str | None],
+                context: BotContext, tr: Translator) -> str:
+    """Who acted, as staff may read it: a role or a staff name, never a Telegram id."""
+    if actor_id is None:
+        return tr.plain("view.actor_bot")
+    if actor_id == report.reporter_id:
+        return tr.plain("view.actor_reporter")
+    if actor_id in names:
+        return names[actor_id] or tr.plain("view.actor_staff")
+    if actor_id in context.services.settings.admins:
+        return tr.plain("view.actor_admin")
+    return tr.plain("view.actor_other")
 
 
 def _counts(tr: Translator, title: str, counter, label) -> str:
