@@ -37,6 +37,7 @@ from pydantic_settings import (
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
+from child_report_bot.privacy_options import PrivacyOptions
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the checkout: config.toml lives there
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     geocoding: GeocodingSettings = GeocodingSettings()
     delivery: DeliverySettings = DeliverySettings()
     volunteers: VolunteerSettings = VolunteerSettings()
+    privacy: PrivacyOptions = PrivacyOptions()
 
     _routing_config: RoutingConfig | None = PrivateAttr(default=None)
 
@@ -156,7 +158,7 @@ class Settings(BaseSettings):
         return value or None
 
 
-TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers")
+TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers", "privacy")
 
 
 def _env_name(field: str) -> str:
