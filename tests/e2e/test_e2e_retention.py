@@ -11,7 +11,7 @@ from child_report_bot.domain.clock import FixedClock
 from child_report_bot.services.retention import Retention
 from tests.support.chat import Person, text_of
 from tests.support.flows import file_report
-from tests.e2e.test_e2e_triage import NASRIN, office, posted, press  # noqa: F401
+from tests.e2e.test_e2e_triage import GROUPS, NASRIN, edited, office, posted, press  # noqa: F401
 
 PIN = (35.699712, 51.338012)
 
@@ -27,6 +27,7 @@ async def _closed_report(emu, office, citizen):
                 "tri.done_close")
     await reza.wait_for("tri.ask_note", after=mark)
     await reza.send("text", "Taken to the centre with his aunt", expect="tri.note_saved")
+    await edited(emu, GROUPS["ngo"], "aunt", after=mark)   # every edit of the closing is out
     return code
 
 
