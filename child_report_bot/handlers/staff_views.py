@@ -1,4 +1,4 @@
-"""Staff views in private chat: /queue, /mine, /show <code>, /stats [days], /export [from] [to].
+"""Staff views in private chat: /queue, /mine, /show <code>, /stats [days] (/export: staff_export).
 
 Staff see the reports of their queues (and those being transferred to them); admins see all.
 Anyone else is refused politely and the attempt is audited. No view shows who reported, except
