@@ -25,7 +25,8 @@ from child_report_bot.wiring import CONFIGURED, build_services
 
 logger = logging.getLogger("bot")
 
-COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "help", "cancel")
+COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "privacy", "delete", "help",
+            "cancel")
 
 
 async def on_startup(application: Application) -> None:

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from child_report_bot.context import BotContext
 from child_report_bot.i18n import Translator
+from child_report_bot.services.retention import Retention
 from child_report_bot.storage.drafts import delete_if_unchanged, stale_drafts
 from child_report_bot.storage.updates import forget_old
 from child_report_bot.storage.users import get_language
@@ -41,6 +42,13 @@ async def forget_seen_updates(context: BotContext) -> None:
     logger.debug("forgot %d old update ids", removed)
 
 
+async def apply_retention(context: BotContext) -> None:
+    """Erase what closed reports no longer need once ``[privacy] retention_days`` have passed."""
+    services = context.services
+    await Retention(services.db, services.settings.privacy.retention_days,
+                    services.sender.wake).run()
+
+
 async def remind_and_escalate(context: BotContext) -> None:
     """Reports nobody claimed: a reminder in their group, then the fallback queue."""
     reminded, escalated = await context.services.triage.remind_and_escalate()
@@ -59,5 +67,7 @@ def schedule(application) -> None:
                                         name="expire_drafts")
     application.job_queue.run_repeating(forget_seen_updates, interval=3600, first=60,
                                         name="forget_seen_updates")
+    application.job_queue.run_repeating(apply_retention, interval=3600, first=1,
+                                        name="apply_retention")  # at start, then hourly
     application.job_queue.run_repeating(remind_and_escalate, interval=60, first=10,
                                         name="remind_and_escalate")

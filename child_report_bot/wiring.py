@@ -54,7 +54,8 @@ def build_services(settings: Settings, db: Database, bot: Bot,
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
                              country_codes=settings.geocoding.country_codes or None, clock=clock)
-    intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake, clock)
+    intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake, clock,
+                          settings.privacy)
     triage = Triage(db, routing, settings.admins, sender.wake, clock)
     volunteers = Volunteers(db, settings.admins, sender.wake,
                             approver_queues=settings.privacy.volunteer_approver_queues)

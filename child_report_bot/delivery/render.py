@@ -113,7 +113,7 @@ class Renderer:
         text, buttons, photos = await self.view(report, role, item.payload)
         message_id = item.payload["message_id"]
         try:
-            if photos:
+            if photos or item.payload.get("media"):  # a photo post keeps a caption (retention)
                 result = await self.bot.edit_message_caption(
                     chat_id=chat_id, message_id=message_id, caption=text, reply_markup=buttons,
                     **self.timeouts)

@@ -16,6 +16,7 @@ def register(application: Application) -> None:
         common,
         errors,
         other_input,
+        privacy,
         queue_groups,
         report,
         staff_admin,
@@ -27,6 +28,7 @@ def register(application: Application) -> None:
     )
 
     tracking.register(application)
+    privacy.register(application)
     report.register(application)
     queue_groups.register(application)
     triage_buttons.register(application)

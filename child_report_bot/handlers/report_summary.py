@@ -8,6 +8,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
+from child_report_bot.domain.limits import Limited
 from child_report_bot.domain.report_draft import ContactMode, InvalidAnswer, Step, start_editing
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
@@ -132,6 +133,12 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     await query.answer()  # looking a typed address up may take a moment
     accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
                                                     context.language, contact)
+    if isinstance(accepted, Limited):  # the draft stays; they may submit it later
+        await update.effective_chat.send_message(
+            context.tr("report.limit_reached", hour=context.tr.digits(accepted.per_hour),
+                       day=context.tr.digits(accepted.per_day))
+            + "\n\n" + context.tr("numbers.text"))
+        return stored.step
     logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
     text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
     await edit_quietly(query.edit_message_text(text))

@@ -1,4 +1,4 @@
-"""Staff views in private chat: /queue, /mine, /show <code>, /stats [days], /export [from] [to].
+"""Staff views in private chat: /queue, /mine, /show <code>, /stats [days] (/export: staff_export).
 
 Staff see the reports of their queues (and those being transferred to them); admins see all.
 Anyone else is refused politely and the attempt is audited. No view shows who reported, except
@@ -7,12 +7,9 @@ Anyone else is refused politely and the attempt is audited. No view shows who re
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-import jdatetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from child_report_bot.context import BotContext
@@ -20,7 +17,7 @@ from child_report_bot.ui.post_state import contact_card, status_lines
 from child_report_bot.ui.queue_post import TEXT_LIMIT, Names, caption
 from child_report_bot.domain.codes import parse_code
 from child_report_bot.domain.text import to_ascii_digits
-from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored, staff_time
+from child_report_bot.domain.timefmt import parse_stored, staff_time
 from child_report_bot.domain.triage import Action
 from child_report_bot.ui.callback_data import Page, matcher
 from child_report_bot.ui.callback_data import page as page_asked
@@ -32,12 +29,14 @@ from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.storage import stats
 from child_report_bot.storage.events import events_of, log_event
+from child_report_bot.handlers.staff_export import export_command, parse_day  # noqa: F401
 from child_report_bot.storage.reports import photos_of
+from child_report_bot.storage.staff import list_staff
 
 MAX_DAYS = 3660
 
 
-async def _queues_or_refuse(update: Update, context: BotContext, view: str):
+async def queues_or_refuse(update: Update, context: BotContext, view: str):
     """The queues this person may see (``None``: all, for admins), or ``False`` if none."""
     actor = await context.services.triage.actor(update.effective_user.id)
     if actor.is_admin:
@@ -60,7 +59,7 @@ def _line(report: Report, tr: Translator, routing) -> str:
 
 
 async def _listing(update: Update, context: BotContext, mine: bool, page: int) -> None:
-    queues = await _queues_or_refuse(update, context, "mine" if mine else "queue")
+    queues = await queues_or_refuse(update, context, "mine" if mine else "queue")
     if queues is False:
         return
     tr = context.tr
@@ -121,9 +120,11 @@ async def show_command(update: Update, context: BotContext) -> None:
     text = caption(report, len(photos), Names.of(report, routing, tr.language), tr, TEXT_LIMIT,
                    status_lines(report, "main", routing, tr))
     history = [tr("view.history_title")]
+    names = {member.user_id: member.name for member in await list_staff(context.db)}
     for event in (await events_of(context.db, report.report_id))[-15:]:
         history.append(tr("view.history_line", time=staff_time(event.created_at).split(" (")[0],
-                          action=event.action, actor=event.actor_id or "—"))
+                          action=event.action, actor=_actor_name(event.actor_id, report,
+                                                                 names, context, tr)))
     chat = update.effective_chat
     await chat.send_message(text)
     await chat.send_message("\n".join(history))
@@ -134,6 +135,20 @@ async def show_command(update: Update, context: BotContext) -> None:
         await chat.send_message(contact_card(report, tr))
     async with context.db.transaction() as conn:
         await log_event(conn, report.report_id, user.id, "report.viewed_show")
+
+
+def _actor_name(actor_id: int | None, report: Report, names: dict[int, str | None],
+                context: BotContext, tr: Translator) -> str:
+    """Who acted, as staff may read it: a role or a staff name, never a Telegram id."""
+    if actor_id is None:
+        return tr.plain("view.actor_bot")
+    if actor_id == report.reporter_id:
+        return tr.plain("view.actor_reporter")
+    if actor_id in names:
+        return names[actor_id] or tr.plain("view.actor_staff")
+    if actor_id in context.services.settings.admins:
+        return tr.plain("view.actor_admin")
+    return tr.plain("view.actor_other")
 
 
 def _counts(tr: Translator, title: str, counter, label) -> str:
@@ -147,7 +162,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if argument and not (argument.isdigit() and 1 <= int(argument) <= MAX_DAYS):
         await update.effective_message.reply_text(tr("stats.usage", most=MAX_DAYS))
         return
-    queues = await _queues_or_refuse(update, context, "stats")
+    queues = await queues_or_refuse(update, context, "stats")
     if queues is False:
         return
     days = int(argument) if argument else 30
@@ -180,67 +195,6 @@ async def stats_command(update: Update, context: BotContext) -> None:
              tr("stats.medians", claim=minutes(figures.median_minutes_to_claim),
                 close=minutes(figures.median_minutes_to_close))]
     await update.effective_message.reply_text("\n".join(lines))
-
-
-def parse_day(text: str) -> dt.date | None:
-    """``2026-11-22`` or Jalali ``1405/09/01`` (Persian digits welcome) → a date."""
-    value = to_ascii_digits(text.strip()).replace("-", "/")
-    parts = value.split("/")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
-    year, month, day = (int(p) for p in parts)
-    try:
-        if year < 1700:
-            return jdatetime.date(year, month, day).togregorian()
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=TEHRAN)
-
-
-async def export_command(update: Update, context: BotContext) -> None:
-    tr = context.tr
-    args = context.args or []
-    if len(args) > 2:
-        await update.effective_message.reply_text(tr("export.usage"))
-        return
-    days = [parse_day(arg) for arg in args]
-    if any(day is None for day in days):
-        await update.effective_message.reply_text(tr("export.bad_date"))
-        return
-    today = dt.datetime.now(TEHRAN).date()
-    start = days[0] if days else today - dt.timedelta(days=30)
-    end = days[1] if len(days) > 1 else today
-    if end < start:
-        await update.effective_message.reply_text(tr("export.range_wrong"))
-        return
-    queues = await _queues_or_refuse(update, context, "export")
-    if queues is False:
-        return
-    rows = await stats.export_rows(context.db, queues, _local_midnight(start),
-                                   _local_midnight(end + dt.timedelta(days=1)))
-    if not rows:
-        await update.effective_message.reply_text(tr("export.none"))
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*stats.EXPORT_COLUMNS, "created_jalali"])
-    created = stats.EXPORT_COLUMNS.index("created_at")
-    for row in rows:
-        writer.writerow([*("" if value is None else value for value in row),
-                         jalali(parse_stored(row[created]))])
-    data = io.BytesIO(buffer.getvalue().encode("utf-8-sig"))  # BOM: spreadsheets read Persian
-    name = f"reports-{start.isoformat()}-{end.isoformat()}.csv"
-    await update.effective_message.reply_document(
-        InputFile(data, filename=name),
-        caption=tr("export.caption", count=tr.digits(len(rows)), start=start.isoformat(),
-                   end=end.isoformat()))
-    async with context.db.transaction() as conn:
-        await log_event(conn, None, update.effective_user.id, "reports.exported",
-                        rows=len(rows), start=start.isoformat(), end=end.isoformat())
 
 
 def register(application: Application) -> None:

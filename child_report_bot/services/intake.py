@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
-from child_report_bot.domain.clock import Clock, system_clock
+from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.intake import Accepted
+from child_report_bot.domain.limits import Limited, over_limit
 from child_report_bot.domain.outbox import OutboxKind, Priority
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.report_draft import Draft, LocationKind
@@ -22,7 +23,9 @@ from child_report_bot.domain.routing import ReportFacts, RoutingConfig
 from child_report_bot.services.geocoding import AddressLocator
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.reports import ContactDetails, Routed, get_report_for_draft, submit_draft
+from child_report_bot.privacy_options import PrivacyOptions
+from child_report_bot.storage.reports import (ContactDetails, Routed, get_report_for_draft,
+                                              recent_counts, submit_draft)
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,8 @@ class ReportIntake:
 
     def __init__(self, db: Database, routing: RoutingConfig, locator: AddressLocator | None,
                  queue_chats: QueueChats, admins: tuple[int, ...],
-                 wake_sender: Callable[[], None], clock: Clock = system_clock) -> None:
+                 wake_sender: Callable[[], None], clock: Clock = system_clock,
+                 privacy: PrivacyOptions = PrivacyOptions()) -> None:
         self.db = db
         self.routing = routing
         self.locator = locator
@@ -50,6 +54,7 @@ class ReportIntake:
         self.admins = admins
         self.wake_sender = wake_sender
         self.clock = clock
+        self.privacy = privacy
 
     async def route(self, draft: Draft, now: dt.datetime | None = None) -> Routed:
         """Where the report is and which queue it goes to (no writes but the geocoding cache)."""
@@ -70,12 +75,19 @@ class ReportIntake:
                       longitude=longitude, geocoded=geocoded, place_verified=verified)
 
     async def submit(self, user_id: int, draft_id: str, draft: Draft, language: str,
-                     contact: ContactDetails | None) -> Accepted:
-        """Store and queue the report once; a repeated submit returns the first result."""
+                     contact: ContactDetails | None) -> Accepted | Limited:
+        """Store and queue the report once; a repeated submit returns the first result.
+
+        Past the hourly or daily limit nothing is stored or posted (so a flood from one account
+        delays nobody else) and the admins hear of it once per burst.
+        """
         earlier = await get_report_for_draft(self.db, draft_id)
         if earlier is not None:  # a second tap: answer as before, decide nothing again
             return self._accepted(earlier.report_id, earlier.code, False,
                                   earlier.queue, earlier.region, earlier.danger)
+        limited = await self._flooding(user_id)
+        if limited is not None:
+            return limited
         routed = await self.route(draft)
         chats = await self.queue_chats()
 
@@ -96,6 +108,29 @@ class ReportIntake:
             self.wake_sender()
         return self._accepted(submitted.report_id, submitted.code, submitted.created,
                               routed.queue, routed.region, bool(draft.danger))
+
+    async def _flooding(self, user_id: int) -> Limited | None:
+        """``Limited`` if one more report from ``user_id`` passes a limit; tells the admins."""
+        now = system_clock()  # reports are stamped by the storage's clock, so count by it too
+        per_hour, per_day = self.privacy.max_reports_per_hour, self.privacy.max_reports_per_day
+        last_hour, last_day, latest = await recent_counts(
+            self.db, user_id, to_stored(now - dt.timedelta(hours=1)),
+            to_stored(now - dt.timedelta(days=1)))
+        if not over_limit(last_hour, last_day, per_hour, per_day):
+            return None
+        logger.warning("report limit reached (latest report %s)", latest)
+        async with self.db.transaction() as conn:
+            # Keyed by the latest report: one notice per burst, and no user id in the outbox.
+            queued = False
+            for admin in self.admins:
+                queued |= await outbox.enqueue(
+                    conn, f"alert:flood:{latest}:{admin}", OutboxKind.NOTICE, chat_id=admin,
+                    priority=Priority.URGENT,
+                    payload={"key": "admin.report_flood",
+                             "params": {"code": latest, "hour": per_hour, "day": per_day}})
+        if queued:
+            self.wake_sender()
+        return Limited(per_hour, per_day)
 
     def _accepted(self, report_id: int, code: str, created: bool, queue_id: str,
                   region: str | None, danger: bool) -> Accepted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,6 +44,26 @@ def migrations() -> list[tuple[int, Path]]:
     return found
 
 
+def _prepare_private_file(path: Path) -> None:
+    """Create the folder 0700 and the database file 0600 before SQLite opens it."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is cut by the umask
+    # SQLite gives -wal and -shm the mode of the database file, so this one decides all three.
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    path.chmod(0o600)
+
+
+def _restrict_companions(path: Path) -> None:
+    """Make sure -wal and -shm are 0600 too, whatever an older run left behind."""
+    for suffix in ("-wal", "-shm"):
+        companion = Path(str(path) + suffix)
+        if companion.exists():
+            companion.chmod(0o600)
+
+
 class Database:
     """One aiosqlite connection, opened on first use and shared by the whole bot."""
 
@@ -58,7 +79,7 @@ class Database:
             if self._conn is not None:
                 return
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                _prepare_private_file(Path(self.path))
             conn = await aiosqlite.connect(self.path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode = WAL")
@@ -66,6 +87,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA busy_timeout = 5000")
             await self._migrate(conn)
+            if self.path != ":memory:":
+                _restrict_companions(Path(self.path))
             self._conn = conn
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from child_report_bot.domain.forgotten import FORGOTTEN
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.triage import Change
 from child_report_bot.domain.outbox import OutboxKind
@@ -93,6 +94,8 @@ async def edit_post(conn: aiosqlite.Connection, report: Report,
 async def tell_reporter(conn: aiosqlite.Connection, report: Report, key: str,
                         **params: Any) -> None:
     """A localized update to the reporter (anonymous ones too: they started the chat)."""
+    if report.reporter_chat_id == FORGOTTEN:  # they erased their data: updates stop
+        return
     await outbox.enqueue(
         conn, f"reporter:{report.report_id}:{report.version}:{key}", OutboxKind.NOTICE,
         chat_id=report.reporter_chat_id, report_id=report.report_id,

@@ -252,3 +252,16 @@ async def touch_report(conn: aiosqlite.Connection, report_id: int,
                        " WHERE report_id = ?", (now, report_id))
     cursor = await conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,))
     return report_from_row(await cursor.fetchone())
+
+
+async def recent_counts(db: Database, user_id: int, hour_ago: str,
+                        day_ago: str) -> tuple[int, int, str | None]:
+    """How many reports ``user_id`` filed since each moment, and the code of the latest one."""
+    row = await db.fetchone(
+        "SELECT COALESCE(SUM(created_at >= ?), 0), COUNT(*),"
+        " (SELECT code FROM reports WHERE reporter_id = ?"
+        "  ORDER BY created_at DESC, report_id DESC LIMIT 1)"
+        " FROM reports WHERE reporter_id = ? AND created_at >= ?",
+        (hour_ago, user_id, user_id, day_ago),
+    )
+    return int(row[0]), int(row[1]), row[2]

@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
         "submit", "edit", "goto", "cancel", "discard", "back", "resume", "restart",
     }),
     "lang": frozenset({"set"}),
+    "priv": frozenset({"erase", "keep"}),  # /delete: confirm or keep
     "post": frozenset({"details", "pin", "photos"}),
     # staff triage; the argument is a report code, or "<code>.<choice>"
     "view": frozenset({"queue", "mine"}),  # paging through /queue and /mine

@@ -13,9 +13,9 @@ from tests.e2e.test_e2e_triage import ALI, NASRIN, REZA, office, posted, press  
 
 
 async def test_queue_mine_and_paging(emu, office):
-    citizen = Person(emu, 5301, "en")
-    codes = [await file_report(citizen, activity="flowers") for _ in range(11)]
-    urgent = await file_report(citizen, age="under6")           # 123: not Reza's queue
+    citizens = [Person(emu, 5301 + 10000 * i, "en") for i in range(3)]  # within the hourly limit
+    codes = [await file_report(citizens[i % 3], activity="flowers") for i in range(11)]
+    urgent = await file_report(citizens[2], age="under6")       # 123: not Reza's queue
     reza = office.people[REZA]
     await press(reza, await posted(emu, office, codes[3]), f"v1:tri:claim:{codes[3]}",
                 "tri.done_claim")

@@ -28,14 +28,15 @@ def set_clock(bot, hour: int, minute: int = 0) -> None:
 async def file_report(person: Person, *, danger: bool = False, activity: str = "flowers",
                       age: str = "6to12", count: str = "1", pin: tuple[float, float] | None = AZADI,
                       address: str | None = None, photos: int = 1,
-                      description: str | None = None, contact: str = "anonymous") -> str:
+                      description: str | None = None, contact: str = "anonymous",
+                      other_text: str = "shining shoes") -> str:
     """From /report to Submit; returns the report's code from the bot's confirmation."""
     await person.send("text", "/report", expect="report.ask_danger")
     await person.press("v1:rep:danger:" + ("yes" if danger else "no"),
                        expect="report.ask_activity")
     if activity == "other":
         await person.press("v1:rep:act:other", expect="report.ask_activity_other")
-        await person.send("text", "shining shoes", expect="report.ask_age")
+        await person.send("text", other_text, expect="report.ask_age")
     else:
         await person.press(f"v1:rep:act:{activity}", expect="report.ask_age")
     await person.press(f"v1:rep:age:{age}", expect="report.ask_count")
