@@ -2,23 +2,38 @@
 
     BOT_TOKEN=123:abc python -m child_report_bot
 
-A configuration problem prints one line naming the setting and exits with status 2.
+A configuration problem prints one line naming the setting and exits with status 2; a start-up
+check that fails (``ops.startup``) prints one line and exits 2 (a wrong setting) or 3 (a service
+that cannot be reached), within ``startup_timeout_seconds``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import sys
 
 from geopy.geocoders.base import Geocoder
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from child_report_bot import handlers, i18n, jobs
 from child_report_bot.context import BotContext, Services
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
-from child_report_bot.settings import ConfigError, Settings, load_settings
+from child_report_bot.ops.logs import configure_logging, redact
+from child_report_bot.ops.startup import (
+    Deadline,
+    StartupFailure,
+    check_database,
+    lock_instance,
+    prepare_folder,
+    reach_bot_api,
+    retry_transient,
+)
+from child_report_bot.settings import ConfigError, Settings, load_settings, unknown_environment
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.persistence import DraftPersistence
 from child_report_bot.wiring import CONFIGURED, build_services
@@ -31,12 +46,19 @@ COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "help", "
 async def on_startup(application: Application) -> None:
     """Open the database, tell Telegram the command list in each language, start the sender."""
     services: Services = application.bot_data["services"]
+    deadline = application.bot_data.get("startup_deadline") or Deadline(
+        services.settings.startup_timeout_seconds)
     await services.db.connect()
     for language in LANGUAGES:
         commands = [BotCommand(name, i18n.plain(language, f"command.{name}")) for name in COMMANDS]
-        await application.bot.set_my_commands(
-            commands, language_code=None if language == DEFAULT_LANGUAGE else language
-        )
+        code = None if language == DEFAULT_LANGUAGE else language
+        try:  # a 5xx or a dropped connection at start is no reason to die (issue 13)
+            await retry_transient(
+                lambda c=commands, lc=code: application.bot.set_my_commands(c, language_code=lc),
+                deadline)
+        except (TelegramError, asyncio.TimeoutError) as exc:
+            raise StartupFailure("BOT_API_URL", "setMyCommands kept failing: "
+                                 f"{getattr(exc, 'message', 'no answer')}", 3) from None
     jobs.schedule(application)
     services.sender.start()  # whatever a crash left in the outbox goes out first
     logger.info("bot @%s is up", application.bot.username)
@@ -82,19 +104,44 @@ def build_application(settings: Settings,
     return application
 
 
+def check_before_start(settings: Settings, deadline: Deadline) -> object:
+    """The database's folder, the instance lock, then the file itself; returns the held lock."""
+    prepare_folder(settings.database)
+    lock = lock_instance(settings.database)
+    check_database(settings.database, deadline)
+    return lock
+
+
 def main() -> int:
-    """Load settings, build the bot and poll until stopped."""
+    """Load settings, check what the bot needs, and poll until stopped."""
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the token
-    build_application(settings).run_polling(allowed_updates=["message", "edited_message",
-                                                             "callback_query"])
+    token = settings.token.get_secret_value()
+    configure_logging(settings.log_level, settings.log_format, token)
+    for name, closest in unknown_environment(os.environ):
+        logger.warning("%s is not a setting and is ignored%s", name,
+                       f"; did you mean {closest}?" if closest else "")
+    deadline = Deadline(settings.startup_timeout_seconds)
+    try:
+        lock = check_before_start(settings, deadline)  # held until the process ends
+        application = build_application(settings)
+        application.bot_data["startup_deadline"] = deadline
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # run_polling below uses this same loop
+        loop.run_until_complete(reach_bot_api(application.bot, deadline, settings.api_url,
+                                              settings.proxy, token))
+        application.run_polling(allowed_updates=["message", "edited_message",
+                                                 "callback_query"])
+    except StartupFailure as exc:
+        print(redact(f"start-up failed: {exc}", token), file=sys.stderr)
+        return exc.status
+    except Exception as exc:  # noqa: BLE001 (one line, never a traceback that could hold the token)
+        print(redact(f"the bot stopped: {type(exc).__name__}: {exc}", token), file=sys.stderr)
+        return 1
+    del lock
     return 0
 
 

@@ -9,6 +9,7 @@ so ``bot.py`` can print one line and exit with status 2.
 from __future__ import annotations
 
 import contextvars
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     default_language: Language = DEFAULT_LANGUAGE
     report_timeout_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    startup_timeout_seconds: float = Field(default=30, gt=0, le=600)
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -155,7 +158,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a URL (it needs a scheme such as http://)")
         return value or None
 
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        """httpx speaks HTTP(S) and SOCKS5 proxies only; say so before the first request."""
+        if value is not None and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+            raise ValueError(f"{value!r}: the scheme must be one of {', '.join(PROXY_SCHEMES)}")
+        return value
 
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers")
 
 
@@ -217,3 +229,14 @@ def load_settings(
     finally:
         _ORIGIN.reset(token)
     return loaded
+
+
+def unknown_environment(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``BOT_*`` variables that are no setting, each with the closest real name (or ``None``)."""
+    known = ["BOT_CONFIG", *(_env_name(name) for name in Settings.model_fields)]
+    found = []
+    for name in sorted(environ):
+        if name.upper().startswith("BOT_") and name.upper() not in known:
+            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+            found.append((name, close[0] if close else None))
+    return found

@@ -32,7 +32,7 @@ RANKS = {
     "context": 6,
     "handlers": 7,
     "jobs": 8,
-    "bot": 9, "__main__": 9, "__init__": 9, "wiring": 9,
+    "bot": 9, "__main__": 9, "__init__": 9, "wiring": 9, "ops": 9,
 }
 # Imports allowed across layers for a reason stated here; keep this empty where possible.
 EXCEPTIONS: set[tuple[str, str]] = set()
