@@ -13,16 +13,27 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable
+from typing import Any
 
 from geopy.geocoders.base import Geocoder
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    SimpleUpdateProcessor,
+)
 
 from child_report_bot import handlers, i18n, jobs
 from child_report_bot.context import BotContext, Services
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+from child_report_bot.metrics import HANDLER_SECONDS, UPDATES
+from child_report_bot.ops.health import HealthServer, WatchedRequest
 from child_report_bot.ops.logs import configure_logging, redact
 from child_report_bot.ops.startup import (
     Deadline,
@@ -43,6 +54,18 @@ logger = logging.getLogger("bot")
 COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "help", "cancel")
 
 
+class CountedUpdates(SimpleUpdateProcessor):
+    """One update at a time, as before, each counted and timed for ``/metrics``."""
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        with HANDLER_SECONDS.time():
+            await coroutine
+        UPDATES.inc()
+
+
 async def on_startup(application: Application) -> None:
     """Open the database, tell Telegram the command list in each language, start the sender."""
     services: Services = application.bot_data["services"]
@@ -60,13 +83,20 @@ async def on_startup(application: Application) -> None:
             raise StartupFailure("BOT_API_URL", "setMyCommands kept failing: "
                                  f"{getattr(exc, 'message', 'no answer')}", 3) from None
     jobs.schedule(application)
+    if services.settings.health_port is not None:
+        health = HealthServer(services.db, services.settings.health_port,
+                              services.settings.health_stale_seconds)
+        await health.start()
+        application.bot_data["health"] = health
     services.sender.start()  # whatever a crash left in the outbox goes out first
     logger.info("bot @%s is up", application.bot.username)
 
 
 async def on_stop(application: Application) -> None:
-    """Stop sending before the HTTP client and the database go away."""
+    """Stop sending (and answering health checks) before the HTTP client and database go."""
     await application.bot_data["services"].sender.stop()
+    if "health" in application.bot_data:
+        await application.bot_data.pop("health").stop()
 
 
 async def on_shutdown(application: Application) -> None:
@@ -87,8 +117,10 @@ def build_application(settings: Settings,
         .token(settings.token.get_secret_value())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .proxy(settings.proxy)  # None: no proxy
-        .get_updates_proxy(settings.proxy)
+        # PTB's own client and pool sizes, noting when the Bot API last answered (/healthz).
+        .request(WatchedRequest(connection_pool_size=256, proxy=settings.proxy))
+        .get_updates_request(WatchedRequest(connection_pool_size=1, proxy=settings.proxy))
+        .concurrent_updates(CountedUpdates())
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     startup_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    health_port: int | None = Field(default=None, ge=1, le=65535)  # None: no health server
+    health_stale_seconds: float = Field(default=120, gt=0)
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
     rules: tuple[Rule, ...] = ()

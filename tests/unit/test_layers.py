@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "child_report_bot"
 
 RANKS = {
     "domain": 0,
-    "settings": 1, "i18n": 1,
+    "settings": 1, "i18n": 1, "metrics": 1,
     "storage": 2,
     "ui": 3,
     "services": 4,
