@@ -10,11 +10,13 @@ that cannot be reached), within ``startup_timeout_seconds``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import sys
 from collections.abc import Awaitable
 from typing import Any
+from urllib.parse import urlsplit
 
 from geopy.geocoders.base import Geocoder
 from telegram import BotCommand, LinkPreviewOptions
@@ -144,6 +146,31 @@ def check_before_start(settings: Settings, deadline: Deadline) -> object:
     return lock
 
 
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def webhook_secret(settings: Settings, token: str) -> str:
+    """``BOT_WEBHOOK_SECRET``, or one derived from the token (the same after every restart)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    return hashlib.sha256(b"child-report-bot webhook:" + token.encode()).hexdigest()
+
+
+def run(application: Application, settings: Settings, token: str) -> None:
+    """Poll, or listen for Telegram's POSTs when ``BOT_WEBHOOK_URL`` is set (PTB, tornado)."""
+    if settings.webhook_url is None:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return
+    path = urlsplit(settings.webhook_url).path.strip("/")
+    logger.info("webhook mode: listening on %s:%s/%s", settings.webhook_listen,
+                settings.webhook_port, path)
+    # PTB's server answers 403 to a request without the right secret header and handles nothing.
+    application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path=path, webhook_url=settings.webhook_url,
+                            secret_token=webhook_secret(settings, token),
+                            allowed_updates=ALLOWED_UPDATES)
+
+
 def main() -> int:
     """Load settings, check what the bot needs, and poll until stopped."""
     try:
@@ -165,8 +192,7 @@ def main() -> int:
         asyncio.set_event_loop(loop)  # run_polling below uses this same loop
         loop.run_until_complete(reach_bot_api(application.bot, deadline, settings.api_url,
                                               settings.proxy, token))
-        application.run_polling(allowed_updates=["message", "edited_message",
-                                                 "callback_query"])
+        run(application, settings, token)
     except StartupFailure as exc:
         print(redact(f"start-up failed: {exc}", token), file=sys.stderr)
         return exc.status

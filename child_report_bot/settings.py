@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     startup_timeout_seconds: float = Field(default=30, gt=0, le=600)
     health_port: int | None = Field(default=None, ge=1, le=65535)  # None: no health server
     health_stale_seconds: float = Field(default=120, gt=0)
+    webhook_url: str | None = None  # set: Telegram POSTs updates there instead of polling
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 (behind a reverse proxy or in a container)
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -153,7 +157,7 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in parts)
         return value
 
-    @field_validator("api_url", "file_url", "proxy")
+    @field_validator("api_url", "file_url", "proxy", "webhook_url")
     @classmethod
     def _is_url(cls, value: str | None) -> str | None:
         if value is not None and value != "" and "://" not in value:

@@ -78,3 +78,57 @@ def _sample(answer: tuple[int, str], name: str) -> float:
         if line.startswith(name + "{") or line.startswith(name + " "):
             total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+async def test_a_whole_report_through_webhook_mode_and_a_forged_request_refused(emu, tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ROOT, TOKEN, offline_config
+
+    port = free_port()
+    database = tmp_path / "bot.sqlite3"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    environment.update({"BOT_TOKEN": TOKEN, "BOT_DATABASE": str(database),
+                        "BOT_API_URL": emu.base_url, "BOT_FILE_URL": emu.file_base_url,
+                        "BOT_CONFIG": str(offline_config(tmp_path)),
+                        "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-hook",
+                        "BOT_WEBHOOK_LISTEN": "127.0.0.1", "BOT_WEBHOOK_PORT": str(port)})
+    log = (tmp_path / "bot.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
+                               env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        hook = await emu.await_call(lambda call: call.method == "setWebhook", timeout=30)
+        secret = hook.params.get("secret_token")
+        assert secret and TOKEN.split(":")[1] not in secret
+        code = await file_report(Person(emu, 3201, "en"), photos=0)
+        with sqlite3.connect(database) as conn:
+            assert conn.execute("SELECT count(*) FROM reports WHERE code = ?",
+                                (code,)).fetchone()[0] == 1
+
+        forged = {"update_id": 999999, "message": {
+            "message_id": 1, "date": 1_700_000_000, "text": "/report",
+            "chat": {"id": 3299, "type": "private"},
+            "from": {"id": 3299, "is_bot": False, "first_name": "Forger"}}}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram-hook",
+                                         data=json.dumps(forged).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "X-Telegram-Bot-Api-Secret-Token": "guess"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            status = 200
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == 403
+        # A genuine update after the forged one is answered; the forged one never is.
+        await Person(emu, 3202, "en").send("text", "/report", expect="report.ask_danger")
+        assert not emu.calls_to(chat_id=3299)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    assert "Traceback" not in (tmp_path / "bot.log").read_text()
