@@ -6,6 +6,7 @@ importing anything above them; ``ops.health`` serves them at ``/metrics``.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -35,11 +36,15 @@ class ApiWatch:
     """When the Bot API last answered (any HTTP answer below 500), on the monotonic clock."""
 
     last_answer: float | None = None
+    down = False  # set by ``ops.logs.OutageLog`` on the first failed poll of an outage
 
     @classmethod
     def answered(cls) -> None:
         cls.last_answer = time.monotonic()
         API_LAST_ANSWER.set(time.time())
+        if cls.down:
+            cls.down = False
+            logging.getLogger("bot").warning("the Bot API answers again")
 
     @classmethod
     def seconds_since(cls) -> float | None:

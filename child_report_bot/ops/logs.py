@@ -6,6 +6,9 @@ import logging
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
+from telegram.error import NetworkError
+
+from child_report_bot.metrics import ApiWatch
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -44,6 +47,28 @@ class RedactToken(logging.Filter):
         return True
 
 
+class OutageLog(logging.Filter):
+    """While polling cannot reach the Bot API, one line when it starts, none per attempt.
+
+    PTB hands each failed ``getUpdates`` to the error handler, which logs it with a traceback;
+    during an outage that is a line every few seconds. The first becomes one warning, the rest
+    are dropped until the API answers again (``ApiWatch.answered`` logs that, once).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, NetworkError) or "update None" not in record.getMessage():
+            return True
+        if ApiWatch.down:
+            return False
+        ApiWatch.down = True
+        record.msg, record.args = "the Bot API cannot be reached (%s: %s); retrying with backoff", (
+            type(error).__name__, error.message)
+        record.exc_info, record.exc_text, record.levelno = None, None, logging.WARNING
+        record.levelname = "WARNING"
+        return True
+
+
 def configure_logging(level: str, log_format: str, token: str) -> None:
     """Log to stderr at ``level`` as ``text`` or ``json``, with the token redacted."""
     handler = logging.StreamHandler(sys.stderr)
@@ -53,6 +78,7 @@ def configure_logging(level: str, log_format: str, token: str) -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(OutageLog())  # before the redaction, which drops exc_info
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     for old in list(root.handlers):
