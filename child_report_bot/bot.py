@@ -34,6 +34,7 @@ from telegram.ext import (
 from child_report_bot import handlers, i18n, jobs
 from child_report_bot.context import BotContext, Services
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+from child_report_bot.handlers import held_notices
 from child_report_bot.metrics import HANDLER_SECONDS, UPDATES
 from child_report_bot.ops.health import HealthServer, WatchedRequest
 from child_report_bot.ops.logs import configure_logging, redact
@@ -135,6 +136,7 @@ def build_application(settings: Settings,
     )
     application.bot_data["services"] = build_services(settings, db, application.bot, geocoder)
     handlers.register(application)
+    application.add_handler(held_notices.handler(), group=-10)  # before every other group
     return application
 
 

@@ -132,3 +132,33 @@ async def test_a_whole_report_through_webhook_mode_and_a_forged_request_refused(
         process.wait(timeout=30)
         log.close()
     assert "Traceback" not in (tmp_path / "bot.log").read_text()
+
+
+async def test_a_notice_an_admin_cannot_receive_is_kept_and_the_others_told(emu, tmp_path):
+    from tests.support.chat import text_of
+    from tests.support.emulator import FakeUser
+
+    silent_admin, other_admin = 9100, 9101
+    FakeUser(emu, other_admin, language_code="en").start()  # only this one started the bot
+    running = await RunningBot(bot_settings(emu, tmp_path,
+                                            admins=(silent_admin, other_admin))).start()
+    try:
+        # No group is bound to any queue, so the admins are told the report waits.
+        code = await file_report(Person(emu, 3301, "en"), photos=0)
+        refused = await emu.await_call(lambda call: call.params.get("chat_id") == silent_admin
+                                       and call.error is not None, timeout=20)
+        assert refused.status in (400, 403)  # "chat not found" or "blocked"
+        told = await emu.await_call(lambda call: call.method == "sendMessage"
+                                    and call.params.get("chat_id") == other_admin
+                                    and str(silent_admin) in text_of(call)
+                                    and call.error is None, timeout=20)
+        assert "/start" in text_of(told)
+        mark = emu.mark()
+        FakeUser(emu, silent_admin, language_code="en").text("/start")  # they write at last
+        held = await emu.await_call(lambda call: call.method == "sendMessage"
+                                    and call.params.get("chat_id") == silent_admin
+                                    and code in text_of(call) and call.error is None,
+                                    after=mark, timeout=20)
+        assert held.status == 200
+    finally:
+        await running.stop()
