@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,7 +106,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None  # set: Telegram POSTs updates there instead of polling
     webhook_listen: str = "0.0.0.0"  # noqa: S104 (behind a reverse proxy or in a container)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    webhook_secret: SecretStr | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    webhook_secret: SecretStr | None = None
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -170,6 +171,15 @@ class Settings(BaseSettings):
         """httpx speaks HTTP(S) and SOCKS5 proxies only; say so before the first request."""
         if value is not None and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
             raise ValueError(f"{value!r}: the scheme must be one of {', '.join(PROXY_SCHEMES)}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_characters(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram takes 1-256 characters of A-Z, a-z, 0-9, _ and - as ``secret_token``."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("use 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
 
@@ -239,10 +249,12 @@ def load_settings(
 
 def unknown_environment(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
     """``BOT_*`` variables that are no setting, each with the closest real name (or ``None``)."""
-    known = ["BOT_CONFIG", *(_env_name(name) for name in Settings.model_fields)]
+    known = ["CONFIG", *(name.upper() for name in Settings.model_fields)]
     found = []
     for name in sorted(environ):
-        if name.upper().startswith("BOT_") and name.upper() not in known:
-            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
-            found.append((name, close[0] if close else None))
+        rest = name.upper().removeprefix("BOT_")
+        if name.upper().startswith("BOT_") and rest not in known:
+            # Compared without the common prefix, which would make every name look close.
+            close = difflib.get_close_matches(rest, known, n=1, cutoff=0.6)
+            found.append((name, "BOT_" + close[0] if close else None))
     return found
