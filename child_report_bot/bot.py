@@ -91,8 +91,22 @@ async def on_startup(application: Application) -> None:
                               services.settings.health_stale_seconds)
         await health.start()
         application.bot_data["health"] = health
+        if services.settings.webhook_url is not None:
+            # Polling shows every few seconds that the Bot API answers; a webhook makes no
+            # call of its own, so /healthz would go stale on a quiet day without this.
+            application.job_queue.run_repeating(
+                ping_bot_api, interval=max(5.0, services.settings.health_stale_seconds / 4),
+                first=0, name="bot-api-ping")
     services.sender.start()  # whatever a crash left in the outbox goes out first
     logger.info("bot @%s is up", application.bot.username)
+
+
+async def ping_bot_api(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask the Bot API something cheap; ``WatchedRequest`` notes the answer for /healthz."""
+    try:
+        await context.bot.get_me()
+    except TelegramError as exc:  # an outage: /healthz turns 503 once it lasts
+        logger.debug("Bot API ping failed: %s", exc.message)
 
 
 async def on_stop(application: Application) -> None:

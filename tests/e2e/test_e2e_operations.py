@@ -90,14 +90,15 @@ async def test_a_whole_report_through_webhook_mode_and_a_forged_request_refused(
 
     from tests.conftest import ROOT, TOKEN, offline_config
 
-    port = free_port()
+    port, health_port = free_port(), free_port()
     database = tmp_path / "bot.sqlite3"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     environment.update({"BOT_TOKEN": TOKEN, "BOT_DATABASE": str(database),
                         "BOT_API_URL": emu.base_url, "BOT_FILE_URL": emu.file_base_url,
                         "BOT_CONFIG": str(offline_config(tmp_path)),
                         "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram-hook",
-                        "BOT_WEBHOOK_LISTEN": "127.0.0.1", "BOT_WEBHOOK_PORT": str(port)})
+                        "BOT_WEBHOOK_LISTEN": "127.0.0.1", "BOT_WEBHOOK_PORT": str(port),
+                        "BOT_HEALTH_PORT": str(health_port)})
     log = (tmp_path / "bot.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
                                env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -127,6 +128,9 @@ async def test_a_whole_report_through_webhook_mode_and_a_forged_request_refused(
         # A genuine update after the forged one is answered; the forged one never is.
         await Person(emu, 3202, "en").send("text", "/report", expect="report.ask_danger")
         assert not emu.calls_to(chat_id=3299)
+        # With no polling, the bot asks the Bot API on its own so /healthz stays truthful.
+        await emu.await_call(method="getMe", after=emu.calls.index(hook), timeout=30)
+        await health_becomes(health_port, 200, "healthy in webhook mode")
     finally:
         process.terminate()
         process.wait(timeout=30)
