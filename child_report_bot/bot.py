@@ -96,7 +96,7 @@ async def on_startup(application: Application) -> None:
             # call of its own, so /healthz would go stale on a quiet day without this.
             application.job_queue.run_repeating(
                 ping_bot_api, interval=max(5.0, services.settings.health_stale_seconds / 4),
-                first=0, name="bot-api-ping")
+                first=1, name="bot-api-ping")
     services.sender.start()  # whatever a crash left in the outbox goes out first
     logger.info("bot @%s is up", application.bot.username)
 
