@@ -9,7 +9,9 @@ so ``bot.py`` can print one line and exit with status 2.
 from __future__ import annotations
 
 import contextvars
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -98,6 +100,14 @@ class Settings(BaseSettings):
     default_language: Language = DEFAULT_LANGUAGE
     report_timeout_minutes: float = Field(default=30, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    startup_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    health_port: int | None = Field(default=None, ge=1, le=65535)  # None: no health server
+    health_stale_seconds: float = Field(default=120, gt=0)
+    webhook_url: str | None = None  # set: Telegram POSTs updates there instead of polling
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 (behind a reverse proxy or in a container)
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -150,14 +160,32 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in parts)
         return value
 
-    @field_validator("api_url", "file_url", "proxy")
+    @field_validator("api_url", "file_url", "proxy", "webhook_url")
     @classmethod
     def _is_url(cls, value: str | None) -> str | None:
         if value is not None and value != "" and "://" not in value:
             raise ValueError(f"{value!r} is not a URL (it needs a scheme such as http://)")
         return value or None
 
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        """httpx speaks HTTP(S) and SOCKS5 proxies only; say so before the first request."""
+        if value is not None and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+            raise ValueError(f"{value!r}: the scheme must be one of {', '.join(PROXY_SCHEMES)}")
+        return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_characters(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram takes 1-256 characters of A-Z, a-z, 0-9, _ and - as ``secret_token``."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("use 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers", "privacy")
 
 
@@ -219,3 +247,16 @@ def load_settings(
     finally:
         _ORIGIN.reset(token)
     return loaded
+
+
+def unknown_environment(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``BOT_*`` variables that are no setting, each with the closest real name (or ``None``)."""
+    known = ["CONFIG", *(name.upper() for name in Settings.model_fields)]
+    found = []
+    for name in sorted(environ):
+        rest = name.upper().removeprefix("BOT_")
+        if name.upper().startswith("BOT_") and rest not in known:
+            # Compared without the common prefix, which would make every name look close.
+            close = difflib.get_close_matches(rest, known, n=1, cutoff=0.6)
+            found.append((name, "BOT_" + close[0] if close else None))
+    return found

@@ -29,6 +29,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from child_report_bot import metrics
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
 from child_report_bot.domain.outbox import OutboxItem
@@ -133,6 +134,7 @@ class OutboxSender:
         except RetryAfter as exc:
             delay = _retry_after(exc)
             logger.warning("outbox %s: flood limit, retry in %.0f s", item.outbox_id, delay)
+            metrics.FLOOD_LIMITS.inc()
             await outbox.retry_later(self.db, item, delay, f"429 retry after {delay}")
             return 0
         except (BadRequest, Forbidden) as exc:
@@ -140,6 +142,7 @@ class OutboxSender:
             logger.error("outbox %s (%s) refused for good: %s", item.outbox_id, item.kind,
                          exc.message)
             await outbox.mark_failed(self.db, item, f"{type(exc).__name__}: {exc.message}")
+            metrics.OUTBOX_FAILED.labels(item.kind).inc()
             if self.on_failure is not None:
                 await self.on_failure(item, exc)
             return 0
@@ -151,6 +154,7 @@ class OutboxSender:
         except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
             delay = backoff(item.attempts)
             logger.warning("outbox %s: %s; retry in %.1f s", item.outbox_id, exc.message, delay)
+            metrics.OUTBOX_RETRIED.labels(item.kind).inc()
             await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc.message}")
             return 0
         except Exception as exc:  # anything else must not block the rows behind this one
@@ -163,4 +167,5 @@ class OutboxSender:
                                message.message_id if message is not None else None)
         logger.info("outbox %s delivered (%s)", item.outbox_id, item.kind)
         logger.debug("outbox %s went to chat %s", item.outbox_id, chat_id)
+        metrics.OUTBOX_SENT.labels(item.kind).inc()
         return 1

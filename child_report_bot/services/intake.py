@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
+from child_report_bot import metrics
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.domain.intake import Accepted
 from child_report_bot.domain.limits import Limited, over_limit
@@ -105,6 +106,7 @@ class ReportIntake:
         if submitted.created:
             logger.info("report %s → queue %s (rule %s, region %s)", submitted.code,
                         routed.queue, routed.rule, routed.region)
+            metrics.REPORTS.labels(routed.queue).inc()
             self.wake_sender()
         return self._accepted(submitted.report_id, submitted.code, submitted.created,
                               routed.queue, routed.region, bool(draft.danger))

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from tests.support.emulator_webhook import set_webhook
 from tests.support.emulator_base import (
     CALLBACK_ANSWER_SECONDS, FILE_DIRS, GET_ME, QUERY_INVALID, ApiError, bad)
 
@@ -31,6 +32,7 @@ class ChatMethods:
 
     def _api_set_webhook(self, params: dict, files: dict) -> bool:
         self.webhook_url = str(params.get("url") or "")
+        set_webhook(self, params)  # the emulator then POSTs updates there (emulator_webhook)
         return True
 
     def _api_get_webhook_info(self, params: dict, files: dict) -> dict:

@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "child_report_bot"
 
 RANKS = {
     "domain": 0,
-    "settings": 1, "i18n": 1, "privacy_options": 1,
+    "settings": 1, "i18n": 1, "privacy_options": 1, "metrics": 1,
     "storage": 2,
     "ui": 3,
     "services": 4,
@@ -32,7 +32,7 @@ RANKS = {
     "context": 6,
     "handlers": 7,
     "jobs": 8,
-    "bot": 9, "__main__": 9, "__init__": 9, "wiring": 9,
+    "bot": 9, "__main__": 9, "__init__": 9, "wiring": 9, "ops": 9,
 }
 # Imports allowed across layers for a reason stated here; keep this empty where possible.
 EXCEPTIONS: set[tuple[str, str]] = set()

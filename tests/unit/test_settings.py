@@ -84,3 +84,42 @@ def test_bot_exits_2_with_one_line_and_no_traceback(extra, setting):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and setting in lines[0] and "Traceback" not in result.stderr
+
+
+def test_operations_settings_have_their_defaults(tmp_path):
+    settings = load_settings(env(tmp_path, BOT_TOKEN="1:a"))
+    assert settings.startup_timeout_seconds == 30 and settings.health_port is None
+    assert settings.health_stale_seconds == 120 and settings.log_format == "text"
+    assert settings.webhook_url is None and settings.webhook_port == 8443
+    assert settings.webhook_listen == "0.0.0.0" and settings.webhook_secret is None
+
+
+@pytest.mark.parametrize("values,setting", [
+    ({"BOT_PROXY": "socks4://127.0.0.1:1080"}, "BOT_PROXY"),
+    ({"BOT_LOG_FORMAT": "xml"}, "BOT_LOG_FORMAT"),
+    ({"BOT_HEALTH_PORT": "70000"}, "BOT_HEALTH_PORT"),
+    ({"BOT_STARTUP_TIMEOUT_SECONDS": "0"}, "BOT_STARTUP_TIMEOUT_SECONDS"),
+    ({"BOT_WEBHOOK_URL": "bot.example.org/hook"}, "BOT_WEBHOOK_URL"),
+    ({"BOT_WEBHOOK_SECRET": "has spaces"}, "BOT_WEBHOOK_SECRET"),
+])
+def test_bad_operations_settings_name_the_setting(tmp_path, values, setting):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(tmp_path, BOT_TOKEN="1:a", **values))
+    assert caught.value.setting == setting
+
+
+def test_unknown_bot_variables_are_named_with_the_closest_setting():
+    from child_report_bot.settings import unknown_environment
+
+    found = unknown_environment({"BOT_LOGLEVEL": "DEBUG", "BOT_TOKEN": "1:a", "HOME": "/",
+                                 "BOT_QQ": "1"})
+    assert found == [("BOT_LOGLEVEL", "BOT_LOG_LEVEL"), ("BOT_QQ", None)]
+
+
+def test_the_webhook_secret_is_derived_from_the_token_and_stable(tmp_path):
+    from child_report_bot.bot import webhook_secret
+
+    settings = load_settings(env(tmp_path, BOT_TOKEN="1:abc"))
+    secret = webhook_secret(settings, "1:abc")
+    assert secret == webhook_secret(settings, "1:abc") and "abc" not in secret
+    assert len(secret) == 64 and secret != webhook_secret(settings, "1:abd")
