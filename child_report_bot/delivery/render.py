@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
+from telegram import Bot, InputMediaPhoto, Message, ReplyParameters
 from telegram.error import BadRequest
 
 from child_report_bot.ui.post_state import (
@@ -28,7 +28,7 @@ from child_report_bot.ui.post_state import (
     volunteer_offer_text,
 )
 from child_report_bot.ui.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
-from child_report_bot.domain.models import Photo, PhotoKind, Report
+from child_report_bot.domain.models import Photo, Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.outbox import OutboxKind
 from child_report_bot.i18n import Translator
@@ -99,11 +99,7 @@ class Renderer:
         if not photos:
             return await self.bot.send_message(chat_id, text, reply_markup=buttons,
                                                **self.timeouts)
-        first = photos[0]
-        if first.kind is PhotoKind.DOCUMENT:
-            return await self.bot.send_document(chat_id, document=first.file_id, caption=text,
-                                                reply_markup=buttons, **self.timeouts)
-        return await self.bot.send_photo(chat_id, photo=first.file_id, caption=text,
+        return await self.bot.send_photo(chat_id, photo=photos[0].file_id, caption=text,
                                          reply_markup=buttons, **self.timeouts)
 
     async def _edit(self, item: OutboxItem, chat_id: int) -> Message | None:
@@ -209,19 +205,10 @@ class Renderer:
                                            **self.timeouts)
 
 
-async def _send_one(bot: Bot, chat_id: int, photo: Photo, **kwargs) -> Message:
-    if photo.kind is PhotoKind.PHOTO:
-        return await bot.send_photo(chat_id, photo.file_id, **kwargs)
-    return await bot.send_document(chat_id, photo.file_id, **kwargs)
-
-
 async def send_photos(bot: Bot, chat_id: int, photos: list[Photo]) -> None:
-    """A report's photos to one chat: one album when they are all of a kind, else one by one
-    (an album cannot mix photos and files)."""
-    kinds = {photo.kind for photo in photos}
-    if len(photos) > 1 and len(kinds) == 1:
-        media = InputMediaPhoto if kinds == {PhotoKind.PHOTO} else InputMediaDocument
-        await bot.send_media_group(chat_id, [media(photo.file_id) for photo in photos])
-        return
-    for photo in photos:
-        await _send_one(bot, chat_id, photo)
+    """A report's photos to one chat: one photo, or one album of them (all are clean photos:
+    images sent as files are re-encoded before they are stored)."""
+    if len(photos) == 1:
+        await bot.send_photo(chat_id, photos[0].file_id)
+    elif photos:
+        await bot.send_media_group(chat_id, [InputMediaPhoto(photo.file_id) for photo in photos])

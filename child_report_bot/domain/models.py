@@ -16,8 +16,7 @@ from child_report_bot.domain.triage import CloseReason, ReportState, Status
 
 
 class PhotoKind(enum.StrEnum):
-    PHOTO = "photo"
-    DOCUMENT = "document"      # sent as a file, uncompressed
+    PHOTO = "photo"            # images sent as files are re-encoded into photos before storing
 
 
 @dataclasses.dataclass(frozen=True)
