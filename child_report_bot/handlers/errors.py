@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from child_report_bot.context import BotContext
 from child_report_bot.i18n import Translator
@@ -24,12 +24,20 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     try:
         tr = await _translator_for(update, context)
-        if update.callback_query:
-            await update.callback_query.answer(tr.plain("error.internal"), show_alert=True)
-        else:
-            await update.effective_chat.send_message(tr("error.internal"))
+        if update.callback_query and await _answer(update, tr):
+            return
+        await update.effective_chat.send_message(tr("error.internal"))
     except TelegramError:
         logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def _answer(update: Update, tr: Translator) -> bool:
+    """Apologise on the button; ``False`` if the handler had answered it already (or too late)."""
+    try:
+        await update.callback_query.answer(tr.plain("error.internal"), show_alert=True)
+    except BadRequest:  # "query is too old" or already answered: a message still reaches them
+        return False
+    return True
 
 
 async def _translator_for(update: Update, context: BotContext) -> Translator:

@@ -12,7 +12,9 @@ from child_report_bot.domain.report_draft import ContactMode, InvalidAnswer, Ste
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.ui.menu import main_menu
+from child_report_bot.handlers.receipts import resend_owed, send_receipt
 from child_report_bot.handlers.report_flow import ask, edit_quietly, reject, stay, with_draft
+from child_report_bot.storage import receipts
 from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, start_draft
 from child_report_bot.storage.reports import ContactDetails, get_report_for_draft
 
@@ -21,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 async def start_report(update: Update, context: BotContext, *, answered: bool = False) -> Step:
     """Begin a report, or — if one is unfinished — ask whether to continue it."""
+    if await resend_owed(update, context):  # a stored report whose code never arrived
+        return ConversationHandler.END
     if update.callback_query and not answered:
         await update.callback_query.answer()
     stored = await get_draft(context.db, update.effective_user.id)
@@ -130,13 +134,14 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     if stored.draft.contact_mode is not ContactMode.ANONYMOUS:
         contact = ContactDetails(name=user.full_name, username=user.username)
     await query.answer()  # looking a typed address up may take a moment
+    # Noted before storing: if the reply below is lost, the next Submit or /report re-sends it.
+    await receipts.owe(context.db, user.id, draft_id)
     accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
                                                     context.language, contact)
     logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
     text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
     await edit_quietly(query.edit_message_text(text))
-    await update.effective_chat.send_message(views.received(accepted, context.tr),
-                                             reply_markup=main_menu(context.tr))
+    await send_receipt(update, context, draft_id, accepted)
     return ConversationHandler.END
 
 
@@ -151,6 +156,8 @@ async def _old_submit_button(update: Update, context: BotContext, draft_id: str)
 async def report_button_outside(update: Update, context: BotContext) -> None:
     """A report button pressed when no report is open: a second tap on Submit, or an old one."""
     button = parse(update.callback_query.data)
+    if button.action == "submit" and await resend_owed(update, context):
+        return
     if button.action == "submit":
         await _old_submit_button(update, context, button.argument)
         return
