@@ -14,10 +14,22 @@ from child_report_bot.storage.users import get_language
 logger = logging.getLogger(__name__)
 
 
+def _too_late(error: object) -> bool:
+    """A button answered after Telegram's 15 s (the bot was behind, or the Bot API was away)."""
+    if not isinstance(error, BadRequest):
+        return False
+    message = error.message.lower()
+    return "query is too old" in message or "query id is invalid" in message
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure; if a person was waiting for an answer, apologise in their language."""
-    logger.error("error while handling update %s", getattr(update, "update_id", None),
-                 exc_info=context.error)
+    if _too_late(context.error):  # expected after a backlog: no traceback, the person is told
+        logger.warning("update %s (%s): a button was answered too late",
+                       getattr(update, "update_id", None), _kind(update))
+    else:
+        logger.error("error while handling update %s (%s)", getattr(update, "update_id", None),
+                     _kind(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":
@@ -29,6 +41,17 @@ async def on_error(update: object, context: BotContext) -> None:
         await update.effective_chat.send_message(tr("error.internal"))
     except TelegramError:
         logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+def _kind(update: object) -> str:
+    """What sort of update failed (never what it says or who sent it)."""
+    if not isinstance(update, Update):
+        return type(update).__name__
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member",
+                 "channel_post", "chat_member"):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
 
 
 async def _answer(update: Update, tr: Translator) -> bool:

@@ -75,7 +75,8 @@ async def on_edit(update: Update, context: BotContext, stored: StoredDraft) -> S
 @with_draft
 async def on_goto(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """Go back to one step; after it the citizen returns to the summary."""
-    name = parse(update.callback_query.data).argument.upper()
+    button = parse(update.callback_query.data)
+    name = button.argument.upper() if button else ""
     try:
         step = start_editing(stored.draft, Step[name])
     except (KeyError, InvalidAnswer):
@@ -123,7 +124,8 @@ async def cancel(update: Update, context: BotContext) -> int:
 async def on_submit(update: Update, context: BotContext, stored: StoredDraft) -> object:
     """Store the report (one transaction), then tell the citizen its code and what comes next."""
     query = update.callback_query
-    draft_id = parse(query.data).argument
+    button = parse(query.data)
+    draft_id = button.argument if button else ""
     if draft_id != stored.draft_id:
         return await _old_submit_button(update, context, draft_id) or stored.step
     if stored.draft.missing_step() is not None:
@@ -156,9 +158,9 @@ async def _old_submit_button(update: Update, context: BotContext, draft_id: str)
 async def report_button_outside(update: Update, context: BotContext) -> None:
     """A report button pressed when no report is open: a second tap on Submit, or an old one."""
     button = parse(update.callback_query.data)
-    if button.action == "submit" and await resend_owed(update, context):
+    if button is not None and button.action == "submit" and await resend_owed(update, context):
         return
-    if button.action == "submit":
+    if button is not None and button.action == "submit":
         await _old_submit_button(update, context, button.argument)
         return
     await update.callback_query.answer(context.tr.plain("error.stale_button"), show_alert=True)

@@ -1,0 +1,52 @@
+"""End to end: a short seeded fuzz (1,000 random and malformed updates) leaves no traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from tests.support.fuzz import Fuzzer, summary
+from tests.support.waiting import eventually
+
+UPDATES = 1000
+
+
+class Errors(logging.Handler):
+    """Every ERROR the bot logs, with or without a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_thousand_fuzzed_updates_raise_nothing(emu, bot):
+    emu.add_group(-100991)
+    emu.add_group(-100992)
+    started: set[int] = set()
+
+    async def seen(update: Update, _context) -> None:
+        started.add(update.update_id)
+
+    # Before every other group; the run is over when all were started and none is running.
+    bot.app.add_handler(TypeHandler(Update, seen), group=-10)
+    app = bot.app
+
+    def finished(ids: list[int]) -> bool:
+        return (set(ids) <= started and app.update_queue.empty()
+                and app.update_processor.current_concurrent_updates == 0)
+    errors = Errors()
+    for name in ("child_report_bot", "telegram"):
+        logging.getLogger(name).addHandler(errors)
+    try:
+        ids = Fuzzer(emu, seed=13).inject(UPDATES)
+        await eventually(lambda: finished(ids), timeout=240)
+    finally:
+        for name in ("child_report_bot", "telegram"):
+            logging.getLogger(name).removeHandler(errors)
+    kinds = summary(errors.records)
+    assert not kinds, "unhandled:\n" + "\n".join(f"{n} x {kind}" for kind, n in kinds.items())
