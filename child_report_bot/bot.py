@@ -67,7 +67,7 @@ def build_application(settings: Settings,
         .base_file_url(settings.file_url)
         .proxy(settings.proxy)  # None: no proxy
         .get_updates_proxy(settings.proxy)
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .persistence(DraftPersistence(db))

@@ -19,7 +19,7 @@ from child_report_bot.context import BotContext
 from child_report_bot.ui.post_state import contact_card, status_lines
 from child_report_bot.ui.queue_post import TEXT_LIMIT, Names, caption
 from child_report_bot.domain.codes import parse_code
-from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.text import parse_date_parts, parse_whole_number, to_ascii_digits
 from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored, staff_time
 from child_report_bot.domain.triage import Action
 from child_report_bot.ui.callback_data import Page, matcher
@@ -143,14 +143,14 @@ def _counts(tr: Translator, title: str, counter, label) -> str:
 
 async def stats_command(update: Update, context: BotContext) -> None:
     tr = context.tr
-    argument = to_ascii_digits(" ".join(context.args or [])).strip()
-    if argument and not (argument.isdigit() and 1 <= int(argument) <= MAX_DAYS):
+    argument = " ".join(context.args or []).strip()
+    if argument and parse_whole_number(argument, 1, MAX_DAYS) is None:
         await update.effective_message.reply_text(tr("stats.usage", most=MAX_DAYS))
         return
     queues = await _queues_or_refuse(update, context, "stats")
     if queues is False:
         return
-    days = int(argument) if argument else 30
+    days = parse_whole_number(argument, 1, MAX_DAYS) if argument else 30
     since = system_clock() - dt.timedelta(days=days)
     figures = await stats.figures(context.db, queues, since)
     if not figures.total:
@@ -184,11 +184,10 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
 def parse_day(text: str) -> dt.date | None:
     """``2026-11-22`` or Jalali ``1405/09/01`` (Persian digits welcome) → a date."""
-    value = to_ascii_digits(text.strip()).replace("-", "/")
-    parts = value.split("/")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    parts = parse_date_parts(text)
+    if parts is None:
         return None
-    year, month, day = (int(p) for p in parts)
+    year, month, day = parts
     try:
         if year < 1700:
             return jdatetime.date(year, month, day).togregorian()

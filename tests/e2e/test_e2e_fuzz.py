@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import resource
 
 from telegram import Update
 from telegram.ext import TypeHandler
@@ -10,7 +12,9 @@ from telegram.ext import TypeHandler
 from tests.support.fuzz import Fuzzer, summary
 from tests.support.waiting import eventually
 
-UPDATES = 1000
+# scripts/chaos runs the long version (FUZZ_UPDATES=10000) and prints these figures.
+UPDATES = int(os.environ.get("FUZZ_UPDATES", "1000"))
+SEED = int(os.environ.get("FUZZ_SEED", "13"))
 
 
 class Errors(logging.Handler):
@@ -43,10 +47,15 @@ async def test_a_thousand_fuzzed_updates_raise_nothing(emu, bot):
     for name in ("child_report_bot", "telegram"):
         logging.getLogger(name).addHandler(errors)
     try:
-        ids = Fuzzer(emu, seed=13).inject(UPDATES)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ids = Fuzzer(emu, seed=SEED).inject(UPDATES)
         await eventually(lambda: finished(ids), timeout=240)
     finally:
         for name in ("child_report_bot", "telegram"):
             logging.getLogger(name).removeHandler(errors)
     kinds = summary(errors.records)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"\nfuzz: {len(ids)} updates (seed {SEED}), {sum(kinds.values())} unhandled exceptions"
+          f" of {len(kinds)} kinds, peak RSS {rss_before // 1024} MiB before,"
+          f" {rss_after // 1024} MiB after")
     assert not kinds, "unhandled:\n" + "\n".join(f"{n} x {kind}" for kind, n in kinds.items())

@@ -178,9 +178,11 @@ class Fuzzer:
 
     def _reply_to_missing(self) -> dict:
         person = self._person()
+        chat = self.rng.choice((person.id, *self.groups))
         ghost = {"message_id": 10**6 + self.rng.randrange(1000), "date": 0,
-                 "chat": self.emu.chat_json(person.id), "text": "gone"}
-        return person.build_text(self._string(), reply_to=ghost)
+                 "chat": self.emu.chat_json(chat), "text": "gone"}
+        text = self.rng.choice(("/bind", "/staff", "/stats 7", "/show R-AAAAA", self._string()))
+        return person.build_text(text, chat_id=chat, reply_to=ghost)
 
     def _membership(self) -> dict:
         return self._person().build_block(self.rng.random() < 0.5)
@@ -195,12 +197,11 @@ class Fuzzer:
 
 
 def _where(exc: BaseException) -> str:
-    """`` at handlers/x.py:12``: the deepest frame in the bot's own code."""
-    where = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if "child_report_bot" in frame.filename:
-            where = f" at {frame.filename.split('child_report_bot/')[-1]}:{frame.lineno}"
-    return where
+    """`` at handlers/x.py:12 > storage/db.py:9``: the bot's own frames, outermost handler on."""
+    frames = [f"{frame.filename.split('child_report_bot/')[-1]}:{frame.lineno}"
+              for frame in traceback.extract_tb(exc.__traceback__)
+              if "child_report_bot" in frame.filename]
+    return " at " + " > ".join(frames[-3:]) if frames else ""
 
 
 def summary(records: list[Any]) -> dict[str, int]:
