@@ -21,6 +21,7 @@ from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.settings import ConfigError, Settings, load_settings
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.persistence import DraftPersistence
+from child_report_bot.handlers.concurrency import PerChatUpdates
 from child_report_bot.wiring import CONFIGURED, build_services
 
 logger = logging.getLogger("bot")
@@ -72,6 +73,7 @@ def build_application(settings: Settings,
         .context_types(ContextTypes(context=BotContext))
         .persistence(DraftPersistence(db))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdates())  # one busy chat delays only itself (issue 13)
         .post_init(on_startup)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)
