@@ -14,14 +14,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT = 64  # updates in progress at once, over all chats
+MAX_CONCURRENT = 64  # updates being handled at once, over all chats
+# PTB's own semaphore is taken before ``do_process_update``: updates queued behind their chat's
+# lock would hold its places and starve other chats, so it is set out of reach and the real
+# limit is taken only once the chat's turn has come.
+WAITING_LIMIT = 1 << 20
 
 
 class PerChatUpdates(BaseUpdateProcessor):
     """Concurrent across chats, sequential within one (keyed by chat, else by user)."""
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(WAITING_LIMIT)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
 
@@ -40,7 +45,7 @@ class PerChatUpdates(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._running:
                 await coroutine
         finally:
             self._waiting[key] -= 1
