@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.chat import Person
+from tests.support.waiting import eventually
 
 
 async def walk_to_summary(person: Person) -> None:
@@ -39,7 +40,8 @@ async def test_a_lost_code_is_shown_again_instead_of_a_second_report(emu, bot, a
         received = await tara.send("text", "/report", expect="report.received")
     [code] = [row[0] for row in bot.rows("SELECT code FROM reports")]
     assert code in received.params["text"]
-    assert bot.rows("SELECT COUNT(*) FROM pending_receipts")[0][0] == 0
+    # Written a moment after Telegram saw the reply: wait for it.
+    await eventually(lambda: bot.rows("SELECT COUNT(*) FROM pending_receipts")[0][0] == 0)
     # Shown once: the next /report begins a new report.
     await tara.send("text", "/report", expect="report.ask_danger")
     assert bot.rows("SELECT COUNT(*) FROM reports")[0][0] == 1
