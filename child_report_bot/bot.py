@@ -91,9 +91,9 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level
-    )
+    logging.basicConfig(  # stdout only: the service manager or Docker rotates it (README)
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level,
+        stream=sys.stdout)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines contain the token
     build_application(settings).run_polling(allowed_updates=["message", "edited_message",
                                                              "callback_query"])
