@@ -155,23 +155,25 @@ class OutboxSender:
         chat_id = chats[item.queue_id] if item.queue_id else item.chat_id
         if not await outbox.claim(self.db, item):  # no longer pending: nothing to send
             return 0
-        outcome = await self._send(item, chat_id)
+        outcome, delivered = await self._send(item, chat_id)
         await self._settle(outcome)
-        return 1 if getattr(outcome, "delivered", False) else 0
+        return int(delivered)
 
-    async def _send(self, item: OutboxItem, chat_id: int) -> Callable[[], Awaitable[None]]:
-        """Send one claimed row; return the write that records what happened."""
+    async def _send(self, item: OutboxItem,
+                    chat_id: int) -> tuple[Callable[[], Awaitable[None]], bool]:
+        """Send one claimed row; return the write that records what happened, and whether
+        Telegram took the message."""
         db = self.db
         try:
             message = await self.render(item, chat_id)
         except RetryAfter as exc:
             delay = _retry_after(exc)
             logger.warning("outbox %s: flood limit, retry in %.0f s", item.outbox_id, delay)
-            return lambda: outbox.retry_later(db, item, delay, f"429 retry after {delay}")
+            return (lambda: outbox.retry_later(db, item, delay, f"429 retry after {delay}")), False
         except (BadRequest, Forbidden) as exc:
             logger.error("outbox %s (%s to %s) refused for good: %s", item.outbox_id, item.kind,
                          chat_id, exc.message)
-            return self._failed(item, exc)
+            return self._failed(item, exc), False
         except ChatMigrated as exc:  # the group became a supergroup: follow it, send again now
             logger.warning("chat %s migrated to %s", chat_id, exc.new_chat_id)
             new_chat_id = exc.new_chat_id
@@ -179,25 +181,24 @@ class OutboxSender:
             async def migrated() -> None:
                 await migrate_chat(db, chat_id, new_chat_id, self.config_chats)
                 await outbox.retry_later(db, item, 1, f"chat migrated to {new_chat_id}")
-            return migrated
+            return migrated, False
         except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
             delay = backoff(item.attempts)
             logger.warning("outbox %s: %s; retry in %.1f s", item.outbox_id, exc.message, delay)
             error = f"{type(exc).__name__}: {exc.message}"
-            return lambda: outbox.retry_later(db, item, delay, error)
+            return (lambda: outbox.retry_later(db, item, delay, error)), False
         except Exception as exc:  # anything else must not block the rows behind this one
             delay = backoff(item.attempts)
             logger.exception("outbox %s (%s to %s) failed unexpectedly; retry in %.1f s",
                              item.outbox_id, item.kind, chat_id, delay)
             error = f"{type(exc).__name__}: {exc}"
-            return lambda: outbox.retry_later(db, item, delay, error)
+            return (lambda: outbox.retry_later(db, item, delay, error)), False
         message_id = message.message_id if message is not None else None
 
         async def sent() -> None:
             await outbox.mark_sent(db, item, chat_id, message_id)
             logger.info("outbox %s delivered (%s to %s)", item.outbox_id, item.kind, chat_id)
-        sent.delivered = True  # type: ignore[attr-defined]
-        return sent
+        return sent, True
 
     def _failed(self, item: OutboxItem, exc: TelegramError) -> Callable[[], Awaitable[None]]:
         async def failed() -> None:
