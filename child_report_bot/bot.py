@@ -28,13 +28,13 @@ from telegram.ext import (
     ApplicationBuilder,
     ContextTypes,
     Defaults,
-    SimpleUpdateProcessor,
 )
 
 from child_report_bot import handlers, i18n, jobs
 from child_report_bot.context import BotContext, Services
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.handlers import held_notices
+from child_report_bot.handlers.concurrency import PerChatUpdates
 from child_report_bot.metrics import HANDLER_SECONDS, UPDATES
 from child_report_bot.ops.health import HealthServer, WatchedRequest
 from child_report_bot.ops.logs import configure_logging, redact
@@ -58,16 +58,16 @@ COMMANDS = ("report", "myreports", "numbers", "language", "volunteer", "privacy"
             "cancel")
 
 
-class CountedUpdates(SimpleUpdateProcessor):
-    """One update at a time, as before, each counted and timed for ``/metrics``."""
-
-    def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
+class CountedUpdates(PerChatUpdates):
+    """Chats handled side by side, each chat's updates in order; each counted and timed for
+    ``/metrics``."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        with HANDLER_SECONDS.time():
-            await coroutine
-        UPDATES.inc()
+        async def counted() -> None:
+            with HANDLER_SECONDS.time():
+                await coroutine
+            UPDATES.inc()
+        await super().do_process_update(update, counted())
 
 
 async def on_startup(application: Application) -> None:
@@ -139,7 +139,7 @@ def build_application(settings: Settings,
         .request(WatchedRequest(connection_pool_size=256, proxy=settings.proxy))
         .get_updates_request(WatchedRequest(connection_pool_size=1, proxy=settings.proxy))
         .concurrent_updates(CountedUpdates())
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True),
                            protect_content=settings.privacy.protect_content))
         .context_types(ContextTypes(context=BotContext))

@@ -1,7 +1,11 @@
 """Delivers the outbox: urgent first, within Telegram's limits, retrying what can be retried.
 
 One task, started from ``post_init``. It sleeps until a message is due or ``wake()`` is called
-after a transaction that queued one. Each message is marked sent only after Telegram answered;
+after a transaction that queued one. Exactly once, in effect: each row is claimed (in flight)
+before it is sent, and what became of the send (sent, retry later, failed) is kept in memory
+until the database has recorded it, so a failing ``mark_sent`` (disk full, read-only, locked) is
+retried from memory and never sends the row again. A row a crash left in flight is sent again
+once at the next start (the Bot API has no idempotency key: that copy may be a second one).
 429 waits ``retry_after``, 5xx, timeouts and network errors back off exponentially, and a refusal
 that will not change (400, 403) is recorded as failed and logged.
 
@@ -73,6 +77,9 @@ class OutboxSender:
         self.on_failure = on_failure
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._recovered = False
+        # Outcomes of sends the database has not recorded yet, oldest first.
+        self._unrecorded: list[Callable[[], Awaitable[None]]] = []
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next timer."""
@@ -119,6 +126,13 @@ class OutboxSender:
         One message at a time, asking the table again after each: an urgent message queued (or
         coming due after a retry) meanwhile goes next, not after a batch picked earlier.
         """
+        if not self._recovered:
+            released, gave_up = await outbox.recover_in_flight(self.db)
+            self._recovered = True
+            if released or gave_up:
+                logger.warning("outbox: %s rows found in flight sent again once, %s given up",
+                               released, gave_up)
+        await self._record_outcomes()
         delivered = 0
         while True:
             chats = await self.queue_chats()
@@ -127,45 +141,76 @@ class OutboxSender:
                 return delivered
             delivered += await self._deliver(batch[0], chats)
 
+    async def _record_outcomes(self) -> None:
+        """Write what the database has not recorded yet; stop at the first that fails."""
+        while self._unrecorded:
+            await self._unrecorded[0]()
+            self._unrecorded.pop(0)
+
+    async def _settle(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Remember an outcome, then record it (kept for the next round if the write fails)."""
+        self._unrecorded.append(write)
+        await self._record_outcomes()
+
     async def _deliver(self, item: OutboxItem, chats: dict[str, int]) -> int:
         chat_id = chats[item.queue_id] if item.queue_id else item.chat_id
+        if not await outbox.claim(self.db, item):  # no longer pending: nothing to send
+            return 0
+        outcome, delivered = await self._send(item, chat_id)
+        await self._settle(outcome)
+        return int(delivered)
+
+    async def _send(self, item: OutboxItem,
+                    chat_id: int) -> tuple[Callable[[], Awaitable[None]], bool]:
+        """Send one claimed row; return the write that records what happened, and whether
+        Telegram took the message."""
+        db = self.db
         try:
             message = await self.render(item, chat_id)
         except RetryAfter as exc:
             delay = _retry_after(exc)
             logger.warning("outbox %s: flood limit, retry in %.0f s", item.outbox_id, delay)
             metrics.FLOOD_LIMITS.inc()
-            await outbox.retry_later(self.db, item, delay, f"429 retry after {delay}")
-            return 0
+            return (lambda: outbox.retry_later(db, item, delay, f"429 retry after {delay}")), False
         except (BadRequest, Forbidden) as exc:
             # Outbox id and kind only: a private chat's id is a person's user id.
             logger.error("outbox %s (%s) refused for good: %s", item.outbox_id, item.kind,
                          exc.message)
-            await outbox.mark_failed(self.db, item, f"{type(exc).__name__}: {exc.message}")
-            metrics.OUTBOX_FAILED.labels(item.kind).inc()
-            if self.on_failure is not None:
-                await self.on_failure(item, exc)
-            return 0
+            return self._failed(item, exc), False
         except ChatMigrated as exc:  # the group became a supergroup: follow it, send again now
-            logger.warning("chat %s migrated to %s", chat_id, exc.new_chat_id)
-            await migrate_chat(self.db, chat_id, exc.new_chat_id, self.config_chats)
-            await outbox.retry_later(self.db, item, 1, f"chat migrated to {exc.new_chat_id}")
-            return 0
+            logger.warning("outbox %s: the group became a supergroup; following it",
+                           item.outbox_id)
+            new_chat_id = exc.new_chat_id
+
+            async def migrated() -> None:
+                await migrate_chat(db, chat_id, new_chat_id, self.config_chats)
+                await outbox.retry_later(db, item, 1, f"chat migrated to {new_chat_id}")
+            return migrated, False
         except NetworkError as exc:  # 5xx, timeouts, connection errors: try again later
             delay = backoff(item.attempts)
             logger.warning("outbox %s: %s; retry in %.1f s", item.outbox_id, exc.message, delay)
             metrics.OUTBOX_RETRIED.labels(item.kind).inc()
-            await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc.message}")
-            return 0
+            error = f"{type(exc).__name__}: {exc.message}"
+            return (lambda: outbox.retry_later(db, item, delay, error)), False
         except Exception as exc:  # anything else must not block the rows behind this one
             delay = backoff(item.attempts)
             logger.exception("outbox %s (%s) failed unexpectedly; retry in %.1f s",
                              item.outbox_id, item.kind, delay)
-            await outbox.retry_later(self.db, item, delay, f"{type(exc).__name__}: {exc}")
-            return 0
-        await outbox.mark_sent(self.db, item, chat_id,
-                               message.message_id if message is not None else None)
-        logger.info("outbox %s delivered (%s)", item.outbox_id, item.kind)
-        logger.debug("outbox %s went to chat %s", item.outbox_id, chat_id)
-        metrics.OUTBOX_SENT.labels(item.kind).inc()
-        return 1
+            error = f"{type(exc).__name__}: {exc}"
+            return (lambda: outbox.retry_later(db, item, delay, error)), False
+        message_id = message.message_id if message is not None else None
+
+        async def sent() -> None:
+            await outbox.mark_sent(db, item, chat_id, message_id)
+            logger.info("outbox %s delivered (%s)", item.outbox_id, item.kind)
+            logger.debug("outbox %s went to chat %s", item.outbox_id, chat_id)
+            metrics.OUTBOX_SENT.labels(item.kind).inc()
+        return sent, True
+
+    def _failed(self, item: OutboxItem, exc: TelegramError) -> Callable[[], Awaitable[None]]:
+        async def failed() -> None:
+            await outbox.mark_failed(self.db, item, f"{type(exc).__name__}: {exc.message}")
+            metrics.OUTBOX_FAILED.labels(item.kind).inc()
+            if self.on_failure is not None:
+                await self.on_failure(item, exc)
+        return failed

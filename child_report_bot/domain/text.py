@@ -29,12 +29,33 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()
 
 
-def parse_whole_number(text: str) -> int | None:
-    """``"۳"``, ``" 12 "`` or ``"٤"`` → the number; anything else → ``None``."""
+# Only these count as digits (after Persian and Arabic-Indic ones became Latin): str.isdigit()
+# also accepts "²", "①" or "𝟚", which int() then refuses.
+_LATIN_DIGITS = re.compile(r"[0-9]+")
+MAX_ID = 2**53  # Telegram ids fit in 52 bits; SQLite INTEGER holds 63
+
+
+def parse_whole_number(text: str, low: int = 0, high: int = MAX_ID) -> int | None:
+    """``"۳"``, ``" 12 "`` or ``"٤"`` → the number if ``low <= n <= high``; else ``None``."""
     digits = to_ascii_digits(text).strip()
-    if not digits.isascii() or not digits.isdigit():
+    if len(digits) > 20 or not _LATIN_DIGITS.fullmatch(digits):
         return None
-    return int(digits)
+    number = int(digits)
+    return number if low <= number <= high else None
+
+
+def parse_date_parts(text: str) -> tuple[int, int, int] | None:
+    """``2026-11-22`` or ``1405/09/01`` (any of the three digit sets) → (year, month, day) in
+    plausible ranges (a Jalali year 1300–1500 or a Gregorian one 1900–2200), else ``None``."""
+    parts = to_ascii_digits(text.strip()).replace("-", "/").split("/")
+    if len(parts) != 3:
+        return None
+    year = parse_whole_number(parts[0], 1300, 2200)
+    month = parse_whole_number(parts[1], 1, 12)
+    day = parse_whole_number(parts[2], 1, 31)
+    if year is None or month is None or day is None or 1500 < year < 1900:
+        return None
+    return year, month, day
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -51,10 +72,10 @@ def normalize_phone(text: str) -> str | None:
         raw = "+" + raw[2:]
     if raw.startswith("+"):
         digits = raw[1:]
-        if digits.isdigit() and 7 <= len(digits) <= 15:
+        if _LATIN_DIGITS.fullmatch(digits) and 7 <= len(digits) <= 15:
             return "+" + digits
         return None
-    if not raw.isdigit():
+    if not _LATIN_DIGITS.fullmatch(raw):
         return None
     if len(raw) == 11 and raw.startswith("09"):
         return "+98" + raw[1:]

@@ -78,8 +78,8 @@ async def on_volunteer_button(update: Update, context: BotContext) -> None:
     """acc / dec / fb from the volunteer, on the offer message in their private chat."""
     query = update.callback_query
     button = parse(query.data)
-    number, _, kind = button.argument.partition(".")
-    if not number.isdigit():
+    number, _, kind = (button.argument if button else "").partition(".")
+    if not number.isdigit() or len(number) > 15:  # forged: more than an SQLite INTEGER holds
         await _refuse(update, context, OfferResult.INVALID)
         return
     fieldwork, user = context.services.fieldwork, update.effective_user

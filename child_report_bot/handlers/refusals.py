@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from child_report_bot.context import BotContext
+from child_report_bot.handlers.refusal_quota import GROUP_REFUSALS
 from child_report_bot.storage.events import log_event
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ async def refuse(update: Update, context: BotContext, key: str = "auth.not_allow
         await log_event(conn, report_id, user.id if user else None, "auth.denied", **attempt)
     logger.warning("refused %s (report %s)", ", ".join(f"{k}={v}" for k, v in attempt.items())
                    or "an attempt", report_id)
+    chat = update.effective_chat
+    if (update.callback_query is None and chat is not None and chat.type != "private"
+            and user is not None and not GROUP_REFUSALS.allow(chat.id, user.id)):
+        return  # answered this person here a moment ago: a deliberate silence (issue 13)
     await tell(update, context.tr.plain(key) if update.callback_query else context.tr(key))
 
 

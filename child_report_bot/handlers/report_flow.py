@@ -17,6 +17,7 @@ from child_report_bot.context import BotContext
 from child_report_bot.domain.report_draft import Step, next_step
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
+from child_report_bot.handlers.receipts import resend_owed
 from child_report_bot.i18n import Translator
 from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
 from child_report_bot.ui import report_views as views
@@ -60,6 +61,8 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
     async def wrapper(update: Update, context: BotContext) -> object:
         stored = await get_draft(context.db, update.effective_user.id)
         if stored is None:
+            if await resend_owed(update, context):  # Submit stored it; its reply was lost
+                return ConversationHandler.END
             if update.callback_query:
                 await update.callback_query.answer()
             await update.effective_message.reply_text(

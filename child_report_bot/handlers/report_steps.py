@@ -18,7 +18,8 @@ from child_report_bot.storage.drafts import StoredDraft
 
 
 def _argument(update: Update) -> str:
-    return parse(update.callback_query.data).argument
+    button = parse(update.callback_query.data)
+    return button.argument if button else ""  # forged data: each step rejects ""
 
 
 @with_draft

@@ -13,7 +13,9 @@ from child_report_bot.domain.report_draft import ContactMode, InvalidAnswer, Ste
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.ui.menu import main_menu
+from child_report_bot.handlers.receipts import resend_owed, send_receipt
 from child_report_bot.handlers.report_flow import ask, edit_quietly, reject, stay, with_draft
+from child_report_bot.storage import receipts
 from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, start_draft
 from child_report_bot.storage.reports import ContactDetails, get_report_for_draft
 
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 async def start_report(update: Update, context: BotContext, *, answered: bool = False) -> Step:
     """Begin a report, or — if one is unfinished — ask whether to continue it."""
+    if await resend_owed(update, context):  # a stored report whose code never arrived
+        return ConversationHandler.END
     if update.callback_query and not answered:
         await update.callback_query.answer()
     stored = await get_draft(context.db, update.effective_user.id)
@@ -72,7 +76,8 @@ async def on_edit(update: Update, context: BotContext, stored: StoredDraft) -> S
 @with_draft
 async def on_goto(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """Go back to one step; after it the citizen returns to the summary."""
-    name = parse(update.callback_query.data).argument.upper()
+    button = parse(update.callback_query.data)
+    name = button.argument.upper() if button else ""
     try:
         step = start_editing(stored.draft, Step[name])
     except (KeyError, InvalidAnswer):
@@ -120,7 +125,8 @@ async def cancel(update: Update, context: BotContext) -> int:
 async def on_submit(update: Update, context: BotContext, stored: StoredDraft) -> object:
     """Store the report (one transaction), then tell the citizen its code and what comes next."""
     query = update.callback_query
-    draft_id = parse(query.data).argument
+    button = parse(query.data)
+    draft_id = button.argument if button else ""
     if draft_id != stored.draft_id:
         return await _old_submit_button(update, context, draft_id) or stored.step
     if stored.draft.missing_step() is not None:
@@ -131,6 +137,8 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     if stored.draft.contact_mode is not ContactMode.ANONYMOUS:
         contact = ContactDetails(name=user.full_name, username=user.username)
     await query.answer()  # looking a typed address up may take a moment
+    # Noted before storing: if the reply below is lost, the next Submit or /report re-sends it.
+    await receipts.owe(context.db, user.id, draft_id)
     accepted = await context.services.intake.submit(user.id, draft_id, stored.draft,
                                                     context.language, contact)
     if isinstance(accepted, Limited):  # the draft stays; they may submit it later
@@ -142,8 +150,7 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
     logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
     text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
     await edit_quietly(query.edit_message_text(text))
-    await update.effective_chat.send_message(views.received(accepted, context.tr),
-                                             reply_markup=main_menu(context.tr))
+    await send_receipt(update, context, draft_id, accepted)
     return ConversationHandler.END
 
 
@@ -158,7 +165,9 @@ async def _old_submit_button(update: Update, context: BotContext, draft_id: str)
 async def report_button_outside(update: Update, context: BotContext) -> None:
     """A report button pressed when no report is open: a second tap on Submit, or an old one."""
     button = parse(update.callback_query.data)
-    if button.action == "submit":
+    if button is not None and button.action == "submit" and await resend_owed(update, context):
+        return
+    if button is not None and button.action == "submit":
         await _old_submit_button(update, context, button.argument)
         return
     await update.callback_query.answer(context.tr.plain("error.stale_button"), show_alert=True)

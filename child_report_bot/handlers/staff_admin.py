@@ -14,14 +14,13 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.text import parse_whole_number
 from child_report_bot.handlers.refusals import refuse
 from child_report_bot.storage.staff import add_staff, list_staff, remove_staff
 
 
 def _user_id(text: str) -> int | None:
-    value = to_ascii_digits(text.strip())
-    return int(value) if value.isdigit() else None
+    return parse_whole_number(text, 1)
 
 
 async def staff_command(update: Update, context: BotContext) -> None:

@@ -9,7 +9,7 @@ import jdatetime
 from telegram import InputFile, Update
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.text import parse_date_parts
 from child_report_bot.domain.timefmt import TEHRAN, jalali, parse_stored
 from child_report_bot.storage import stats
 from child_report_bot.storage.events import log_event
@@ -21,11 +21,10 @@ COLUMNS = (*stats.EXPORT_COLUMNS, "created_jalali")
 
 def parse_day(text: str) -> dt.date | None:
     """``2026-11-22`` or Jalali ``1405/09/01`` (Persian digits welcome) → a date."""
-    value = to_ascii_digits(text.strip()).replace("-", "/")
-    parts = value.split("/")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    parts = parse_date_parts(text)  # explicit digit sets and ranges: no "²", no 10**30
+    if parts is None:
         return None
-    year, month, day = (int(p) for p in parts)
+    year, month, day = parts
     try:
         if year < 1700:
             return jdatetime.date(year, month, day).togregorian()

@@ -16,7 +16,7 @@ from child_report_bot.context import BotContext
 from child_report_bot.ui.post_state import contact_card, status_lines
 from child_report_bot.ui.queue_post import TEXT_LIMIT, Names, caption
 from child_report_bot.domain.codes import parse_code
-from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.text import parse_whole_number, to_ascii_digits
 from child_report_bot.domain.timefmt import parse_stored, staff_time
 from child_report_bot.domain.triage import Action
 from child_report_bot.ui.callback_data import Page, matcher
@@ -158,14 +158,14 @@ def _counts(tr: Translator, title: str, counter, label) -> str:
 
 async def stats_command(update: Update, context: BotContext) -> None:
     tr = context.tr
-    argument = to_ascii_digits(" ".join(context.args or [])).strip()
-    if argument and not (argument.isdigit() and 1 <= int(argument) <= MAX_DAYS):
+    argument = " ".join(context.args or []).strip()
+    if argument and parse_whole_number(argument, 1, MAX_DAYS) is None:
         await update.effective_message.reply_text(tr("stats.usage", most=MAX_DAYS))
         return
     queues = await queues_or_refuse(update, context, "stats")
     if queues is False:
         return
-    days = int(argument) if argument else 30
+    days = parse_whole_number(argument, 1, MAX_DAYS) if argument else 30
     since = system_clock() - dt.timedelta(days=days)
     figures = await stats.figures(context.db, queues, since)
     if not figures.total:

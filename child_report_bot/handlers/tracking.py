@@ -15,10 +15,22 @@ from child_report_bot.storage.users import touch_user
 logger = logging.getLogger(__name__)
 
 
+def _unanswerable(update: Update) -> bool:
+    """Nothing a handler could answer: no person (a channel post, a message sent on behalf of a
+    chat), or a button on no message of ours (an inline message, a game button)."""
+    if update.effective_user is None or update.effective_chat is None:
+        return True
+    query = update.callback_query
+    return query is not None and (query.message is None or query.data is None)
+
+
 async def track_update(update: Update, context: BotContext) -> None:
     """Stop an update seen before; otherwise set ``context.language`` for the handlers after."""
     if not await first_sight(context.db, update.update_id):
         logger.info("update %s was delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    if _unanswerable(update):  # a deliberate silence: there is nobody to answer
+        logger.debug("update %s has no person or message to answer; ignored", update.update_id)
         raise ApplicationHandlerStop
     user = update.effective_user
     if user is None or user.is_bot:

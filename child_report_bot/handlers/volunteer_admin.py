@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.text import to_ascii_digits
+from child_report_bot.domain.text import parse_whole_number
 from child_report_bot.domain.volunteers import Approval
 from child_report_bot.handlers.conversation import alert_text, edit_quietly
 from child_report_bot.handlers.refusals import refuse
@@ -26,8 +26,7 @@ PENDING_SHOWN = 10                 # cards sent by one /volunteers pending
 
 
 def _target(text: str) -> int | None:
-    value = to_ascii_digits(text.strip())
-    return int(value) if value.isdigit() and len(value) <= 15 else None
+    return parse_whole_number(text, 1)
 
 
 async def _authorized(update: Update, context: BotContext, action: str,

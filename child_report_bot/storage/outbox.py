@@ -3,6 +3,11 @@
 A row is added inside the caller's transaction (so a report and its queue post are stored
 together or not at all) and the sender (``delivery/sender.py``) delivers due rows, urgent first,
 and marks each sent exactly once.
+
+Exactly once, in effect: a row is *claimed* (``claimed_at`` set, still ``pending``) before it is
+sent and is not due while claimed. A claim the process did not finish (it was killed between the
+send and ``mark_sent``) is released once at the next start (``recover_in_flight``) and the row is
+sent again, at most once: a row found in flight a second time is recorded as failed.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ async def alert_admins(conn: aiosqlite.Connection, admins: tuple[int, ...], topi
 # A message is held back while a more urgent one for the same chat or queue is waiting for its
 # retry, so that a failing urgent post is not overtaken by ordinary ones ("urgent first").
 _READY = (
-    f"o.status = '{OutboxStatus.PENDING}' AND (o.queue_id IS NULL OR o.queue_id IN ({{queues}}))"
+    f"o.status = '{OutboxStatus.PENDING}' AND o.claimed_at IS NULL AND (o.queue_id IS NULL OR o.queue_id IN ({{queues}}))"
     f" AND NOT EXISTS (SELECT 1 FROM outbox u WHERE u.status = '{OutboxStatus.PENDING}'"
     " AND u.priority < o.priority AND u.next_attempt_at > ?"
     " AND ((o.queue_id IS NOT NULL AND u.queue_id = o.queue_id)"
@@ -111,11 +116,47 @@ async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) ->
     return max(0.0, (from_stored(row[0]) - system_clock()).total_seconds())
 
 
+async def claim(db: Database, item: OutboxItem) -> bool:
+    """Mark the row in flight before it is sent; ``False`` if it is no longer pending."""
+    changed = await db.execute(
+        "UPDATE outbox SET claimed_at = ? WHERE outbox_id = ? AND status = ?"
+        " AND claimed_at IS NULL",
+        (to_stored(system_clock()), item.outbox_id, OutboxStatus.PENDING))
+    return changed == 1
+
+
+async def recover_in_flight(db: Database) -> tuple[int, int]:
+    """At start: release claims a crash left (sent again once); give up on twice-cut rows.
+
+    Returns (released, given up).
+    """
+    async with db.transaction() as conn:
+        gave_up = await conn.execute(
+            "UPDATE outbox SET status = ?, claimed_at = NULL,"
+            " last_error = 'in flight at two crashes; may have been delivered'"
+            " WHERE status = ? AND claimed_at IS NOT NULL AND crash_resends >= 1",
+            (OutboxStatus.FAILED, OutboxStatus.PENDING))
+        released = await conn.execute(
+            "UPDATE outbox SET claimed_at = NULL, crash_resends = crash_resends + 1,"
+            " last_error = 'in flight at a crash; sent again once'"
+            " WHERE status = ? AND claimed_at IS NOT NULL",
+            (OutboxStatus.PENDING,))
+    return released.rowcount, gave_up.rowcount
+
+
+async def in_flight(db: Database) -> int:
+    """How many rows are claimed and not yet recorded (for tests and the chaos figures)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM outbox WHERE status = ? AND claimed_at IS NOT NULL",
+        (OutboxStatus.PENDING,))
+    return row[0]
+
+
 async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None) -> None:
     """Record the delivery; a queue post also remembers where it is, for later edits."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE outbox SET status = ?, sent_at = ?, sent_message_id = ?,"
+            "UPDATE outbox SET status = ?, sent_at = ?, sent_message_id = ?, claimed_at = NULL,"
             " attempts = attempts + 1, last_error = NULL WHERE outbox_id = ?",
             (OutboxStatus.SENT, to_stored(system_clock()), message_id, item.outbox_id),
         )
@@ -140,8 +181,8 @@ async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) 
     if when.microsecond:
         when = when.replace(microsecond=0) + dt.timedelta(seconds=1)
     await db.execute(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-        " WHERE outbox_id = ?",
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+        " claimed_at = NULL WHERE outbox_id = ?",
         (to_stored(when), error[:500], item.outbox_id),
     )
 
@@ -149,8 +190,8 @@ async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) 
 async def mark_failed(db: Database, item: OutboxItem, error: str) -> None:
     """Give up on a message Telegram refuses for good (blocked bot, bad request)."""
     await db.execute(
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
-        " WHERE outbox_id = ?",
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+        " claimed_at = NULL WHERE outbox_id = ?",
         (OutboxStatus.FAILED, error[:500], item.outbox_id),
     )
 

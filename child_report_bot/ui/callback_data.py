@@ -208,7 +208,8 @@ def report_press(data: object) -> ReportPress | None:
     if button.scope == "asg":
         if button.action not in ("menu", "pick"):
             return None
-        return AssignPress(button.action, code, int(choice) if choice.isdigit() else None)
+        return AssignPress(button.action, code, int(choice) if choice.isdigit()
+                           and len(choice) <= 9 else None)
     if button.action == "out":
         return Close(code, _enum(CloseReason, choice, {CloseReason.DUPLICATE}))
     if button.action == "dupof":
@@ -225,4 +226,5 @@ def page(data: object) -> Page | None:
     button = parse(data)
     if button is None or button.scope != "view":
         return None
-    return Page(button.action, int(button.argument) if button.argument.isdigit() else 0)
+    return Page(button.action, int(button.argument) if button.argument.isdigit()
+                and len(button.argument) <= 9 else 0)

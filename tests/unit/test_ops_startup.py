@@ -181,14 +181,17 @@ def test_debug_logs_never_hold_the_token(tmp_path):
         environment = bot_environment(tmp_path, BOT_API_URL=emu.base_url,
                                       BOT_FILE_URL=emu.file_base_url, BOT_LOG_LEVEL="DEBUG",
                                       BOT_LOG_FORMAT="json")
-        process = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
-                                   env=environment, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
-        try:
-            emu.wait_for(lambda call: call.method == "getUpdates", timeout=30)
-        finally:
-            process.terminate()
-            output, _ = process.communicate(timeout=30)
+        log = tmp_path / "bot.log"  # a file, not a pipe: DEBUG output would fill a pipe and stall
+        with log.open("w") as sink:
+            process = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
+                                       env=environment, stdout=sink, stderr=subprocess.STDOUT,
+                                       text=True)
+            try:
+                emu.wait_for(lambda call: call.method == "getUpdates", timeout=30)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        output = log.read_text()
     assert "getUpdates" in output or "getMe" in output  # DEBUG did log the requests
     assert SECRET not in output
     import json

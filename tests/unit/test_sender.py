@@ -392,3 +392,72 @@ async def test_stop_right_after_a_wake_still_stops(db, sender, yields):
         task.cancel()
         await stopping
     assert done, "stop() hung: the sender went on after its cancellation"
+
+
+# Exactly once, in effect: claimed before sending, outcomes retried from memory.
+
+async def test_a_row_is_claimed_before_it_is_sent(db, sender):
+    await put(db, "claimed", chat_id=42)
+    seen = []
+
+    async def render(item, chat_id):
+        seen.append((await row(db, "claimed"))["claimed_at"])
+        return None
+
+    sender.render = render
+    assert await sender.deliver_due() == 1
+    assert seen[0] is not None
+    assert (await row(db, "claimed"))["claimed_at"] is None
+
+
+async def test_a_failing_mark_sent_is_retried_from_memory_and_never_sends_again(
+        db, sender, telegram, monkeypatch):
+    await put(db, "once", chat_id=42)
+    real_mark_sent = outbox.mark_sent
+    failures_left = [3]
+
+    async def failing_mark_sent(*args, **kwargs):
+        if failures_left[0]:
+            failures_left[0] -= 1
+            raise OSError("disk full")
+        await real_mark_sent(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "mark_sent", failing_mark_sent)
+    for _ in range(3):
+        with pytest.raises(OSError):
+            await sender.deliver_due()
+        assert (await row(db, "once"))["status"] == "pending"
+    await sender.deliver_due()
+    assert telegram.rendered() == ["once"]
+    assert (await row(db, "once"))["status"] == "sent"
+    assert await sender.deliver_due() == 0
+    assert telegram.rendered() == ["once"]
+
+
+async def test_a_row_found_in_flight_after_a_crash_is_sent_again_at_most_once(db, telegram):
+    await put(db, "cut", chat_id=42)
+    await db.execute("UPDATE outbox SET claimed_at = '2000-01-01T00:00:00+00:00'")
+    first_life = OutboxSender(db, telegram, Chats())
+    assert await first_life.deliver_due() == 1  # released once at start, sent again
+    assert telegram.rendered() == ["cut"]
+    assert (await row(db, "cut"))["crash_resends"] == 1
+    assert await outbox.in_flight(db) == 0
+
+
+async def test_a_row_in_flight_at_two_crashes_is_given_up(db, telegram):
+    await put(db, "twice", chat_id=42)
+    await db.execute("UPDATE outbox SET claimed_at = '2000-01-01T00:00:00+00:00',"
+                     " crash_resends = 1")
+    assert await OutboxSender(db, telegram, Chats()).deliver_due() == 0
+    assert telegram.rendered() == []
+    assert (await row(db, "twice"))["status"] == "failed"
+
+
+async def test_a_claimed_row_is_not_due(db, sender, telegram):
+    await put(db, "busy", chat_id=42)
+    await sender.deliver_due()  # recovery done
+    await put(db, "other", chat_id=43)
+    [item] = await outbox.due(db, {})
+    assert await outbox.claim(db, item)
+    assert await outbox.due(db, {}) == []
+    assert not await outbox.claim(db, item)

@@ -1,0 +1,46 @@
+"""The reply carrying a report's code, and its re-sending when the first one was lost."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from child_report_bot.context import BotContext
+from child_report_bot.domain.report_draft import Draft
+from child_report_bot.domain.intake import Accepted
+from child_report_bot.storage import receipts
+from child_report_bot.storage.reports import get_report_for_draft
+from child_report_bot.ui import report_views as views
+from child_report_bot.ui.menu import main_menu
+
+logger = logging.getLogger(__name__)
+
+
+async def send_receipt(update: Update, context: BotContext, draft_id: str,
+                       accepted: Accepted) -> None:
+    """Tell the citizen the code; only then forget that it was owed."""
+    await update.effective_chat.send_message(views.received(accepted, context.tr),
+                                             reply_markup=main_menu(context.tr))
+    await receipts.paid(context.db, update.effective_user.id, draft_id)
+
+
+async def resend_owed(update: Update, context: BotContext) -> bool:
+    """If a stored report's code never reached this citizen, send it now; ``True`` if sent."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return False
+    draft_id = await receipts.owed(context.db, user.id)
+    if draft_id is None:
+        return False
+    if await get_report_for_draft(context.db, draft_id) is None:
+        await receipts.paid(context.db, user.id, draft_id)  # Submit never stored it
+        return False
+    # The report exists, so intake returns the first result and decides nothing again.
+    accepted = await context.services.intake.submit(user.id, draft_id, Draft(),
+                                                    context.language, None)
+    logger.info("report %s: code sent again (the first reply was lost)", accepted.code)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await send_receipt(update, context, draft_id, accepted)
+    return True
