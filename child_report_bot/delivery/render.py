@@ -143,7 +143,7 @@ class Renderer:
             index = item.payload.get("index", 0)
             if index >= len(photos):
                 return None
-            return await _send_one(self.bot, chat_id, photos[index], **self.timeouts)
+            return await self.bot.send_photo(chat_id, photos[index].file_id, **self.timeouts)
         language = await get_language(self.db, chat_id, self.default_language)
         tr = Translator(language)
         text = volunteer_offer_text(report, assignment, tr,
