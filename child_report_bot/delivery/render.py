@@ -108,8 +108,10 @@ class Renderer:
         role = item.payload.get("role", "main")
         text, buttons, photos = await self.view(report, role, item.payload)
         message_id = item.payload["message_id"]
+        if item.payload.get("media") and not photos:  # purged: the photo must go too
+            return await self._edit_purged(chat_id, message_id, text, buttons)
         try:
-            if photos or item.payload.get("media"):  # a photo post keeps a caption (retention)
+            if photos:
                 result = await self.bot.edit_message_caption(
                     chat_id=chat_id, message_id=message_id, caption=text, reply_markup=buttons,
                     **self.timeouts)
@@ -117,6 +119,30 @@ class Renderer:
                 result = await self.bot.edit_message_text(
                     text, chat_id=chat_id, message_id=message_id, reply_markup=buttons,
                     **self.timeouts)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None
+            raise
+        return result if isinstance(result, Message) else None
+
+    async def _edit_purged(self, chat_id: int, message_id: int, text: str,
+                           buttons) -> Message | None:
+        """A purged photo post: the neutral picture (the volunteer clean-up's) with the clean
+        caption; where Telegram refuses the media edit, at least the caption."""
+        try:
+            result = await self.bot.edit_message_media(
+                InputMediaPhoto(blank_jpeg(), caption=text), chat_id=chat_id,
+                message_id=message_id, reply_markup=buttons, **self.timeouts)
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None
+            logger.warning("message %s: photo not replaced (%s); caption only", message_id,
+                           exc.message)
+        try:
+            result = await self.bot.edit_message_caption(
+                chat_id=chat_id, message_id=message_id, caption=text, reply_markup=buttons,
+                **self.timeouts)
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return None

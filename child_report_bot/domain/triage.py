@@ -46,6 +46,8 @@ class Action(enum.StrEnum):
     REMIND = "remind"          # the system's too
     VIEW = "view"              # details, pin, photos
     ASSIGN = "assign"          # send a volunteer (the claimer, while claimed)
+    BLOCK = "block"            # hold the reporter's reports (staff of the queue)
+    UNBLOCK = "unblock"        # release them (admins only)
 
 
 class CloseReason(enum.StrEnum):
@@ -142,6 +144,8 @@ def may(actor: Actor, action: Action, report: ReportState) -> bool:
     staff_there = report.transfer_to is not None and report.transfer_to in actor.queues
     if action is Action.VIEW:
         return staff_here or staff_there
+    if action is Action.BLOCK:
+        return staff_here
     if action is Action.CLAIM:
         return staff_here
     if action in (Action.UNCLAIM, Action.CLOSE, Action.TRANSFER, Action.ASSIGN):
@@ -181,7 +185,7 @@ def permit(report: ReportState, action: Action, actor: Actor | None) -> Status |
     system = action in (Action.ESCALATE, Action.REMIND)
     if (actor is None) != system or (actor is not None and not may(actor, action, report)):
         raise NotAllowed(action)
-    if action is Action.VIEW:
+    if action in (Action.VIEW, Action.BLOCK, Action.UNBLOCK):  # no move of the report
         return report.status
     if action is Action.REMIND:  # a nudge, not a move: only a waiting report is reminded of
         if report.status is not Status.NEW:

@@ -13,6 +13,7 @@ def register(application: Application) -> None:
     """
     from child_report_bot.handlers import (
         assignment_buttons,
+        blocking,
         common,
         errors,
         other_input,
@@ -33,6 +34,7 @@ def register(application: Application) -> None:
     queue_groups.register(application)
     triage_buttons.register(application)
     assignment_buttons.register(application)
+    blocking.register(application)
     staff_admin.register(application)
     staff_views.register(application)
     volunteer_registration.register(application)

@@ -22,8 +22,9 @@ from child_report_bot.domain.regions import Region
 from child_report_bot.domain.report_draft import Draft, LocationKind
 from child_report_bot.domain.routing import ReportFacts, RoutingConfig
 from child_report_bot.services.geocoding import AddressLocator
-from child_report_bot.storage import outbox
+from child_report_bot.storage import blocks, outbox
 from child_report_bot.storage.db import Database
+from child_report_bot.storage.events import log_event
 from child_report_bot.privacy_options import PrivacyOptions
 from child_report_bot.storage.reports import (ContactDetails, Routed, get_report_for_draft,
                                               recent_counts, submit_draft)
@@ -92,7 +93,17 @@ class ReportIntake:
         routed = await self.route(draft)
         chats = await self.queue_chats()
 
+        held = False
+
         async def queue_the_post(conn: aiosqlite.Connection, report_id: int, code: str) -> None:
+            nonlocal held
+            if await blocks.is_blocked(conn, user_id):
+                # Stored, never posted: not waiting, so no reminder or escalation either.
+                held = True
+                await conn.execute("UPDATE reports SET waiting_since = NULL WHERE report_id = ?",
+                                   (report_id,))
+                await log_event(conn, report_id, None, "report.held")
+                return
             priority = Priority.URGENT if draft.urgent else Priority.NORMAL
             await outbox.enqueue(conn, f"post:{report_id}", OutboxKind.QUEUE_POST,
                                  queue_id=routed.queue, report_id=report_id, priority=priority)
@@ -103,7 +114,9 @@ class ReportIntake:
 
         submitted = await submit_draft(self.db, user_id, draft_id, language, contact, routed,
                                        on_stored=queue_the_post)
-        if submitted.created:
+        if submitted.created and held:
+            logger.info("report %s held: its reporter is blocked", submitted.code)
+        elif submitted.created:
             logger.info("report %s → queue %s (rule %s, region %s)", submitted.code,
                         routed.queue, routed.rule, routed.region)
             metrics.REPORTS.labels(routed.queue).inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from child_report_bot.storage import blocks
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.users import Footprint, erase_citizen, footprint
 
@@ -25,5 +26,6 @@ class ReporterData:
         if (await footprint(self.db, user_id)).other_role:
             return None
         kept = await erase_citizen(self.db, user_id)
+        await blocks.forget(self.db, user_id)
         logger.info("a citizen erased their data (%d reports anonymised)", kept)
         return kept

@@ -31,17 +31,16 @@ def utcnow() -> str:
 
 
 def migrations() -> list[tuple[int, Path]]:
-    """The numbered ``.sql`` files, in order; numbers only rise (a branch may hold its reserved
-    number before the lower ones are merged, so gaps are allowed, repeats are not)."""
+    """The numbered ``.sql`` files, in order; numbers must run 1, 2, 3 … with no gap."""
     found = []
     for path in MIGRATIONS_DIR.iterdir():
         match = _MIGRATION_NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path))
     found.sort()
-    for (before, _), (number, path) in zip(found, found[1:]):
-        if number == before:
-            raise RuntimeError(f"migration {path.name} repeats number {number:03d}")
+    for expected, (number, path) in enumerate(found, start=1):
+        if number != expected:
+            raise RuntimeError(f"migration {path.name} is out of sequence (expected {expected:03d})")
     return found
 
 

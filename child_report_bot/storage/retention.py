@@ -69,6 +69,11 @@ async def purge_report(db: Database, report_id: int, now: str) -> bool:
                 conn, f"edit:{report_id}:purged:{chat}:{message}", OutboxKind.POST_EDIT,
                 chat_id=chat, report_id=report_id, priority=Priority.NORMAL,
                 payload={"message_id": message, "role": "main", "media": bool(row["media"])})
+        # A block lasts while the reporter has reports not yet purged, and no longer.
+        await conn.execute(
+            "DELETE FROM blocked_reporters WHERE reporter_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM reports WHERE reporter_id = ? AND purged_at IS NULL)",
+            (row["reporter_id"], row["reporter_id"]))
         await log_event(conn, report_id, None, "report.purged")
     return True
 

@@ -31,6 +31,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     # staff triage; the argument is a report code, or "<code>.<choice>"
     "view": frozenset({"queue", "mine"}),  # paging through /queue and /mine
     "asg": frozenset({"menu", "pick", "acc", "dec", "fb"}),  # volunteer assignment
+    "blk": frozenset({"ask"}),  # block the reporter of the report (argument: its code)
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",

@@ -118,9 +118,12 @@ def markup(report: Report, photo_count: int, role: str, tr: Translator,
                  _button(tr, "tri.btn_unclaim", TriagePress("unclaim", code))],
                 [_button(tr, "tri.btn_transfer", TriagePress("xfer", code)),
                  _button(tr, "tri.btn_duplicate", TriagePress("dup", code))]]
+        last = [InlineKeyboardButton(tr.plain("block.btn"),
+                                     callback_data=make("blk", "ask", code))]
         if assignable:
-            rows.append([InlineKeyboardButton(tr.plain("asg.btn_assign"),
-                                              callback_data=AssignPress("menu", code).encode())])
+            last.insert(0, InlineKeyboardButton(tr.plain("asg.btn_assign"),
+                                                callback_data=AssignPress("menu", code).encode()))
+        rows.append(last)
     elif status is Status.CLOSED:
         rows = [[_button(tr, "tri.btn_reopen", TriagePress("reopen", code))]]
     else:

@@ -46,6 +46,9 @@ async def test_a_closed_report_is_purged_after_the_retention_period(emu, office)
     assert early.reports == 0
     assert office.rows("SELECT description FROM reports WHERE code = ?", (code,))[0][0]
 
+    before = office.rows("SELECT post_chat_id, post_message_id FROM reports WHERE code = ?",
+                         (code,))[0]
+    photo_before = emu.message(*before)["photo"][-1]["file_id"]
     mark = emu.mark()
     purged = await _retention(office, 91).run()
     assert purged.reports == 1
@@ -65,10 +68,12 @@ async def test_a_closed_report_is_purged_after_the_retention_period(emu, office)
     assert sent and all(json.loads(r["payload"]) == {} for r in sent)
 
     edit = await emu.await_call(
-        lambda c: c.method == "editMessageCaption" and c.error is None
+        lambda c: c.method == "editMessageMedia" and c.error is None
         and c.params.get("chat_id") == row["post_chat_id"]
         and c.params.get("message_id") == row["post_message_id"], after=mark)
-    caption = text_of(edit)
+    post = emu.message(row["post_chat_id"], row["post_message_id"])
+    assert post["photo"][-1]["file_id"] != photo_before     # the neutral picture
+    caption = post["caption"]
     assert code in caption
     for detail in ("a boy of about eight", "selling gum", "35.69971", "51.33801", "aunt"):
         assert detail not in caption

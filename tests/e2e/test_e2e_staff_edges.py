@@ -8,6 +8,7 @@ from child_report_bot.domain.volunteers import Details
 from child_report_bot.handlers.volunteer_admin import PENDING_SHOWN
 from tests.e2e.test_e2e_assignment import approved
 from tests.e2e.test_e2e_report import walk_to_location
+from tests.e2e.test_e2e_photos import exif_laden_jpeg
 from tests.e2e.test_e2e_triage import (  # noqa: F401  (office is a fixture)
     ADMIN, GROUPS, NASRIN, REZA, office, posted, press, report_row)
 from tests.support.chat import Person, text_of
@@ -25,7 +26,7 @@ async def report_with_files(person: Person, *files: str) -> str:
         if kind == "photo":
             await person.send("photo", expect="report.photos_so_far")
         else:
-            await person.send("document", "child.jpg", "image/jpeg",
+            await person.send("document", "child.jpg", "image/jpeg", content=exif_laden_jpeg(),
                               expect="report.photos_so_far")
     await person.press("v1:rep:photos:done", expect="report.ask_description")
     await person.press("v1:rep:desc:skip", expect="report.ask_contact")
@@ -51,17 +52,19 @@ def buttons(params: dict) -> list[str]:
             for button in row]
 
 
-async def test_an_image_sent_as_a_file_is_posted_and_offered_as_a_document(emu, office):
-    """The report's only image came as a file: the group post is a document with the caption
-    and buttons, and so is the volunteer's offer."""
+async def test_an_image_sent_as_a_file_is_posted_as_a_clean_photo_and_offered_as_text(emu,
+                                                                                       office):
+    """The report's only image came as a file: it is cleaned and uploaded as a photo, so the
+    group post is a photo with the caption and buttons; the offer carries no photo at all."""
     citizen = Person(emu, 5401, "en")
     code = await report_with_files(citizen, "file")
     post = await posted(emu, office, code)
-    [call] = [c for c in emu.calls_to("sendDocument", GROUPS["137"]) if c.error is None]
+    [call] = [c for c in emu.calls_to("sendPhoto", GROUPS["137"]) if c.error is None]
     assert code in text_of(call) and call.result["message_id"] == post["message_id"]
-    assert "document" in post and f"v1:tri:claim:{code}" in buttons(call.params)
+    assert "photo" in post and f"v1:tri:claim:{code}" in buttons(call.params)
+    assert emu.calls_to("sendDocument", GROUPS["137"]) == []
     offer = await offer_to_volunteer(emu, office, code)
-    assert offer.method == "sendDocument" and offer.params["document"]
+    assert offer.method == "sendMessage"
     assert any(data.startswith("v1:asg:") for data in buttons(offer.params))
 
 
@@ -87,9 +90,9 @@ async def test_a_report_without_photo_is_edited_as_text_and_offered_as_text(emu,
     assert any(data.startswith("v1:asg:") for data in buttons(offer.params))
 
 
-async def test_a_photo_and_a_file_reach_staff_one_by_one(emu, office):
-    """A photo and an image file cannot share an album: the Photos button sends them privately
-    one by one, each as what it was."""
+async def test_a_photo_and_a_file_reach_staff_as_one_album(emu, office):
+    """An image file is stored as a clean photo, so a photo and a file share one album when
+    the Photos button sends them privately."""
     citizen = Person(emu, 5403, "en")
     code = await report_with_files(citizen, "photo", "file")
     post = await posted(emu, office, code)
@@ -97,12 +100,11 @@ async def test_a_photo_and_a_file_reach_staff_one_by_one(emu, office):
     mark = emu.mark()
     reza.user.press_in_group(GROUPS["137"], post, f"v1:post:photos:{code}")
     await reza.wait_for("post.sent_privately", after=mark)
-    photo = await emu.await_call(method="sendPhoto", chat_id=REZA, after=mark)
-    document = await emu.await_call(method="sendDocument", chat_id=REZA, after=mark)
-    assert photo.error is None and document.error is None
-    assert emu.calls_to("sendMediaGroup", REZA) == []
+    album = await emu.await_call(method="sendMediaGroup", chat_id=REZA, after=mark)
+    assert album.error is None and len(album.params["media"]) == 2
+    assert emu.calls_to("sendDocument", REZA) == []
     stored = office.rows("SELECT kind FROM report_photos ORDER BY position")
-    assert [row["kind"] for row in stored] == ["photo", "document"]
+    assert [row["kind"] for row in stored] == ["photo", "photo"]
 
 
 async def test_the_note_after_a_close_can_be_too_long_or_skipped(emu, office):
