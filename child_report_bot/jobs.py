@@ -24,7 +24,7 @@ async def expire_drafts(context: BotContext) -> None:
     for stored in await stale_drafts(context.db, idle):
         if not await delete_if_unchanged(context.db, stored):
             continue  # they answered just now
-        logger.info("draft of user %s expired at step %s", stored.user_id, stored.step.name)
+        logger.info("a draft expired at step %s", stored.step.name)
         language = await get_language(context.db, stored.user_id, settings.default_language)
         tr = Translator(language)
         try:
@@ -33,7 +33,7 @@ async def expire_drafts(context: BotContext) -> None:
                 tr("report.expired", minutes=tr.digits(round(settings.report_timeout_minutes))),
             )
         except TelegramError as exc:
-            logger.warning("could not tell user %s their draft expired: %s", stored.user_id, exc)
+            logger.warning("could not tell a citizen their draft expired: %s", exc)
 
 
 async def forget_seen_updates(context: BotContext) -> None:

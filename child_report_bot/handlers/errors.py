@@ -100,5 +100,5 @@ async def _translator_for(update: Update, context: BotContext) -> Translator:
     try:
         return Translator(await get_language(context.db, update.effective_user.id, default))
     except Exception:  # the database may be what failed; apologise in the default language
-        logger.warning("could not read the language of user %s", update.effective_user.id)
+        logger.warning("could not read the language of the person who wrote")
         return Translator(default)

@@ -41,7 +41,7 @@ async def bind_command(update: Update, context: BotContext) -> None:
         await message.reply_text(context.tr("bind.usage", queues=", ".join(queues)))
         return
     await bind(context.db, queue_id, update.effective_chat.id, user.id)
-    logger.info("queue %s bound to chat %s by %s", queue_id, update.effective_chat.id, user.id)
+    logger.info("queue %s bound to group %s", queue_id, update.effective_chat.id)
     await message.reply_text(context.tr("bind.done", queue=queues[queue_id].title(context.language)))
     context.services.sender.wake()  # reports held for this queue can go now
 

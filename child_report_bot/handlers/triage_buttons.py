@@ -143,8 +143,7 @@ async def _ask_for_note(update: Update, context: BotContext, report: Report) -> 
         await context.bot.send_message(update.effective_user.id,
                                        context.tr("tri.ask_note", code=report.code))
     except (Forbidden, BadRequest):
-        logger.info("user %s has no private chat with the bot; no note asked",
-                    update.effective_user.id)
+        logger.info("the closer has no private chat with the bot; no note asked")
 
 
 async def skip_note(update: Update, context: BotContext) -> None:

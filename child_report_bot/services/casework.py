@@ -146,7 +146,7 @@ class Triage:
         async with self.db.transaction() as conn:
             await log_event(conn, report_id, user_id, "auth.denied", attempted=action.value,
                             why=why, **detail)
-        logger.warning("user %s refused %s on report %s (%s)", user_id, action, report_id, why)
+        logger.warning("refused %s on report %s (%s)", action, report_id, why)
 
     async def _outcome(self, decided: _Decided, after: Report | None) -> Result:
         if after is None:

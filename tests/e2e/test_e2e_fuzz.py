@@ -40,7 +40,7 @@ async def run_fuzz(emu, bot, updates: int, seed: int) -> dict[str, int]:
         started.add(update.update_id)
 
     # Before every other group; the run is over when all were started and none is running.
-    bot.app.add_handler(TypeHandler(Update, seen), group=-10)
+    bot.app.add_handler(TypeHandler(Update, seen), group=-1000)
     app = bot.app
 
     def finished(ids: list[int]) -> bool:
