@@ -22,12 +22,10 @@ from child_report_bot.storage.reports import ContactDetails, get_report_for_draf
 logger = logging.getLogger(__name__)
 
 
-async def start_report(update: Update, context: BotContext, *, answered: bool = False) -> Step:
+async def start_report(update: Update, context: BotContext) -> Step:
     """Begin a report, or — if one is unfinished — ask whether to continue it."""
     if await resend_owed(update, context):  # a stored report whose code never arrived
         return ConversationHandler.END
-    if update.callback_query and not answered:
-        await update.callback_query.answer()
     stored = await get_draft(context.db, update.effective_user.id)
     if stored is not None:
         return await offer_resume(update, context)
@@ -62,7 +60,7 @@ async def on_restart(update: Update, context: BotContext) -> Step:
     await update.callback_query.answer()
     await edit_quietly(update.callback_query.edit_message_reply_markup(None))
     await delete_draft(context.db, update.effective_user.id)
-    return await start_report(update, context, answered=True)
+    return await start_report(update, context)  # its button was answered already
 
 
 @with_draft
