@@ -13,6 +13,7 @@ from child_report_bot.domain.clock import FixedClock
 from child_report_bot.domain.outbox import OutboxItem, OutboxKind, Priority
 from child_report_bot.storage import drafts, outbox, reports, users
 from child_report_bot.storage.db import Database
+from tests.support.outbox_rows import put, row
 from child_report_bot.storage.outbox import NORMAL, URGENT
 from child_report_bot.storage.reports import Routed
 
@@ -36,20 +37,6 @@ async def stored_report(db: Database, user_id: int = 7) -> int:
     await drafts.save_draft(db, stored)
     submitted = await reports.submit_draft(db, user_id, stored.draft_id, "fa", None, ROUTED)
     return submitted.report_id
-
-
-async def put(db: Database, key: str, **fields) -> bool:
-    """Enqueue one row in a transaction of its own (a direct message unless told otherwise)."""
-    fields.setdefault("kind", "notice")
-    if "queue_id" not in fields:
-        fields.setdefault("chat_id", 1000)
-    kind = fields.pop("kind")
-    async with db.transaction() as conn:
-        return await outbox.enqueue(conn, key, kind, **fields)
-
-
-async def row(db: Database, key: str):
-    return await db.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (key,))
 
 
 def keys(items) -> list[str]:

@@ -23,6 +23,7 @@ from child_report_bot.delivery.sender import MAX_BACKOFF, OutboxSender, backoff
 from child_report_bot.domain import report_draft as d
 from child_report_bot.storage import drafts, outbox, reports, users
 from child_report_bot.storage.db import Database
+from tests.support.outbox_rows import put as enqueue_row, row
 from child_report_bot.storage.outbox import URGENT, OutboxItem
 from child_report_bot.storage.reports import Routed
 
@@ -84,16 +85,8 @@ def sender(db, telegram, failures):
 
 
 async def put(db: Database, key: str, **fields) -> None:
-    fields.setdefault("kind", "notice")
-    if "queue_id" not in fields:
-        fields.setdefault("chat_id", 1000)
-    kind = fields.pop("kind")
-    async with db.transaction() as conn:
-        assert await outbox.enqueue(conn, key, kind, **fields)
-
-
-async def row(db: Database, key: str):
-    return await db.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (key,))
+    """Queue a row that must be new."""
+    assert await enqueue_row(db, key, **fields)
 
 
 async def make_due(db: Database, key: str) -> None:
