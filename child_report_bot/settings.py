@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+from child_report_bot.domain.centres import Centre
 from child_report_bot.domain.regions import Region
 from child_report_bot.domain.routing import Queue, RoutingConfig, RoutingOptions, Rule
 from child_report_bot.privacy_options import PrivacyOptions
@@ -110,6 +111,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     queues: tuple[Queue, ...] = ()
     regions: tuple[Region, ...] = ()
+    centres: tuple[Centre, ...] = ()  # shown to a child asking for help, nearest first
     rules: tuple[Rule, ...] = ()
     routing: RoutingOptions = RoutingOptions()
     geocoding: GeocodingSettings = GeocodingSettings()
@@ -186,7 +188,7 @@ class Settings(BaseSettings):
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-TABLES = ("queues", "regions", "rules", "routing", "geocoding", "delivery", "volunteers", "privacy")
+TABLES = ("queues", "regions", "centres", "rules", "routing", "geocoding", "delivery", "volunteers", "privacy")
 
 
 def _env_name(field: str) -> str:

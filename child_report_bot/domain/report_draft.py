@@ -48,6 +48,11 @@ class Activity(enum.StrEnum):
     WORKSHOP = "workshop"
     SLEEPING_ROUGH = "sleeping_rough"
     OTHER = "other"
+    OWN_REQUEST = "own_request"  # a child asking for help for themselves (never a button)
+
+
+# What a citizen may pick for a child they saw; the child's own request has its own path.
+SEEN_ACTIVITIES = tuple(activity for activity in Activity if activity is not Activity.OWN_REQUEST)
 
 
 class AgeBand(enum.StrEnum):
@@ -133,8 +138,9 @@ class Draft:
 
     @property
     def urgent(self) -> bool:
-        """Immediate danger, or a child under six: both go to the front of every queue."""
-        return bool(self.danger) or self.age_band is AgeBand.UNDER_6
+        """Immediate danger, a child under six or a child's own request: the front of every queue."""
+        return (bool(self.danger) or self.age_band is AgeBand.UNDER_6
+                or self.activity is Activity.OWN_REQUEST)
 
     def missing_step(self) -> Step | None:
         """The first step with no answer yet, or ``None`` when the draft can be submitted."""
@@ -193,7 +199,10 @@ def choose(kind: type[Choice], value: str) -> Choice:
 
 
 def set_activity(draft: Draft, value: str) -> None:
-    draft.activity = choose(Activity, value)
+    activity = choose(Activity, value)
+    if activity not in SEEN_ACTIVITIES:
+        raise InvalidAnswer("error.choose_button")
+    draft.activity = activity
     if draft.activity is not Activity.OTHER:
         draft.activity_other = None
 

@@ -14,6 +14,7 @@ def register(application: Application) -> None:
     from child_report_bot.handlers import (
         assignment_buttons,
         blocking,
+        child_help,
         common,
         errors,
         other_input,
@@ -31,6 +32,7 @@ def register(application: Application) -> None:
     tracking.register(application)
     privacy.register(application)
     report.register(application)
+    child_help.register(application)
     queue_groups.register(application)
     triage_buttons.register(application)
     assignment_buttons.register(application)

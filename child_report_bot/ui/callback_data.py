@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
         "submit", "edit", "goto", "cancel", "discard", "back", "resume", "restart",
     }),
     "lang": frozenset({"set"}),
+    "kid": frozenset({"send", "no"}),  # a child's own request for help: send it, or not
     "priv": frozenset({"erase", "keep"}),  # /delete: confirm or keep
     "post": frozenset({"details", "pin", "photos"}),
     # staff triage; the argument is a report code, or "<code>.<choice>"

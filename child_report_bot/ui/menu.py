@@ -8,13 +8,13 @@ from telegram.ext import filters
 from child_report_bot.domain.languages import LANGUAGES
 from child_report_bot.i18n import Translator, plain
 
-MENU_ITEMS = ("report", "mine", "numbers", "language")
+MENU_ITEMS = ("report", "mine", "child", "numbers", "language")
 
 
 def main_menu(tr: Translator) -> ReplyKeyboardMarkup:
-    """Report / My reports / Emergency numbers / Language."""
+    """Report / My reports; I am a child and need help; Emergency numbers / Language."""
     labels = [KeyboardButton(tr.plain(f"menu.{item}")) for item in MENU_ITEMS]
-    return ReplyKeyboardMarkup([labels[:2], labels[2:]], resize_keyboard=True,
+    return ReplyKeyboardMarkup([labels[:2], labels[2:3], labels[3:]], resize_keyboard=True,
                                is_persistent=True)
 
 

@@ -17,6 +17,7 @@ from child_report_bot.domain.report_draft import (
     MAX_DESCRIPTION,
     MAX_PHOTOS,
     Activity,
+    SEEN_ACTIVITIES,
     AgeBand,
     ContactMode,
     Draft,
@@ -66,7 +67,7 @@ def question(
             [_button(tr, "report.btn_danger_no", "danger", "no")],
         ])
     if step is Step.ACTIVITY:
-        buttons = [_button(tr, f"activity.{a.value}", "act", a.value) for a in Activity]
+        buttons = [_button(tr, f"activity.{a.value}", "act", a.value) for a in SEEN_ACTIVITIES]
         return tr("report.ask_activity"), InlineKeyboardMarkup(_rows(buttons, 2))
     if step is Step.ACTIVITY_OTHER:
         return tr("report.ask_activity_other"), None
