@@ -26,6 +26,7 @@ from child_report_bot.domain.clock import system_clock
 from child_report_bot.domain.models import Report
 from child_report_bot.handlers.refusals import refuse, tell
 from child_report_bot.handlers.report_flow import edit_quietly
+from child_report_bot.handlers.stats_picture import send_stats_picture
 from child_report_bot.i18n import Translator
 from child_report_bot.storage import stats
 from child_report_bot.storage.events import events_of, log_event
@@ -195,6 +196,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
              tr("stats.medians", claim=minutes(figures.median_minutes_to_claim),
                 close=minutes(figures.median_minutes_to_close))]
     await update.effective_message.reply_text("\n".join(lines))
+    await send_stats_picture(update, context, figures, queues, since, days)
 
 
 def register(application: Application) -> None:
