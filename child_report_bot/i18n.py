@@ -1,7 +1,11 @@
 """Translations: gettext catalogs under ``locales/``, compiled from ``.po`` to ``.mo`` at start.
 
 Message ids are stable keys (``"start.welcome"``); both Persian and English translate them, so a
-missing translation shows up as a bare key, and ``tests/test_locales.py`` fails on it. Nothing is
+missing translation shows up as a bare key, and ``tests/test_locales.py`` fails on it.
+
+Counts: a whole-number ``count`` parameter chooses the plural form (gettext's ``ngettext`` and
+each catalog's ``Plural-Forms``: "1 photo", "2 photos"; Persian has one form) and is written in
+the reader's digits, so "۳ کودک" never comes out as "3 کودک". Nothing is
 translated at import time and no process-wide gettext is installed: every text is looked up for
 the language of the person it is for.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import gettext
 import html
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,12 +70,38 @@ def normalize_language(code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def digits(language: str, value: int | float | str) -> str:
+    """Numbers in the reader's digits: ``۱۲`` and ``۰٫۵`` (the Persian decimal sign) in Persian."""
+    text = str(value)
+    if language == "fa":
+        return _DECIMAL_POINT.sub("٫", text).translate(_PERSIAN_DIGITS)
+    return text
+
+
+def _text(language: str, key: str, params: dict[str, Any]) -> str:
+    """The catalog text, in the plural form for ``params["count"]`` when the entry has forms."""
+    count = params.get("count")
+    counted = isinstance(count, int) and not isinstance(count, bool)
+    catalog = _catalog(language)
+    # ngettext hands the key back for an entry without plural forms; gettext, for one with.
+    text = catalog.ngettext(key, key, count if counted else 1)
+    if text == key:
+        text = catalog.gettext(key)
+    if counted:
+        params["count"] = digits(language, count)
+    return text
+
+
 def translate(language: str, key: str, **params: Any) -> Markup:
     """The text for ``key`` in ``language``, its ``params`` HTML-escaped unless ``Markup``.
 
     The result is ``Markup`` itself, so a translated text can be a parameter of another one.
     """
-    text = _catalog(language).gettext(key)
+    text = _text(language, key, params)
     if not params:
         return Markup(text)
     safe = {
@@ -82,7 +113,7 @@ def translate(language: str, key: str, **params: Any) -> Markup:
 
 def plain(language: str, key: str, **params: Any) -> str:
     """Like ``translate`` but with no escaping: for button labels, which are not HTML."""
-    text = _catalog(language).gettext(key)
+    text = _text(language, key, params)
     return text.format_map(params) if params else text
 
 
@@ -100,9 +131,6 @@ class Translator:
     def plain(self, key: str, **params: Any) -> str:
         return plain(self.language, key, **params)
 
-    def digits(self, value: int | str) -> str:
-        """Numbers in Persian digits for Persian readers."""
-        text = str(value)
-        if self.language == "fa":
-            return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-        return text
+    def digits(self, value: int | float | str) -> str:
+        """Numbers in Persian digits (and decimal sign) for Persian readers."""
+        return digits(self.language, value)

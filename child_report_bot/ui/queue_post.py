@@ -53,6 +53,22 @@ class Names:
                    region=region.title(language) if region else report.region)
 
 
+# The shipped config.toml's rules; a rule a deployment adds under another name shows that name.
+RULE_TITLES = {
+    "own_request": "rule.own_request", "danger": "rule.danger", "under_six": "rule.under_six",
+    "sleeping_rough": "rule.sleeping_rough", "night": "rule.night",
+    "qom_street_work": "rule.qom_street_work", "public_space": "rule.public_space",
+    "default": "rule.default",
+}
+
+
+def rule_title(rule: str | None, tr: Translator) -> str:
+    """The routing rule that chose the queue, in words ("at night"), not its id ("night")."""
+    name = rule or "default"
+    key = RULE_TITLES.get(name)
+    return tr.plain(key) if key else name
+
+
 PLACE_TEXT_WHEN_TIGHT = 120  # address and venue are cut to this when nothing else fits
 
 
@@ -67,7 +83,7 @@ def _place(report: Report, names: Names, tr: Translator, tight: bool = False) ->
     if report.venue_title:
         lines.append(tr("post.venue", title=text(report.venue_title)))
     if report.latitude is not None:
-        coordinates = f"{report.latitude:.5f}, {report.longitude:.5f}"
+        coordinates = tr.digits(f"{report.latitude:.5f}, {report.longitude:.5f}")
         lines.append(tr("post.coordinates", coordinates=coordinates,
                         links=map_links(report.latitude, report.longitude)))
         if report.place_geocoded:
@@ -95,11 +111,11 @@ def caption(report: Report, photo_count: int, names: Names, tr: Translator,
             activity = Markup(f"{activity}: {html.escape(report.activity_other)}")
         lines.append(tr("post.child", activity=activity, age=tr(f"age.{report.age_band}"),
                         count=report.children_count))
-        lines.append(tr("post.time", time=staff_time(report.created_at)))
+        lines.append(tr("post.time", time=tr.digits(staff_time(report.created_at))))
         return lines + _place(report, names, tr, tight)
 
     tail = [tr("post.photos", count=photo_count)] if photo_count else []
-    tail.append(tr("post.rule", rule=report.rule or "default", queue=names.queue))
+    tail.append(tr("post.rule", rule=rule_title(report.rule, tr), queue=names.queue))
     tail.append(tr("post.anonymous") if report.anonymous
                 else tr("post.contactable"))
     tail += status or []

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from child_report_bot import i18n
 from tests.support.waiting import eventually
 from tests.support.chat import Person, text_of
 from tests.conftest import RunningBot, bot_settings
@@ -81,7 +82,7 @@ async def test_each_kind_of_report_lands_in_its_queue_once(emu, staffed):
         assert call.method == "sendPhoto", "a report with a photo is one photo message"
         caption = text_of(call)
         assert "openstreetmap.org" in call.params["caption"], "a map link"
-        assert rule in caption
+        assert i18n.plain("fa", f"rule.{rule}") in caption   # the rule in words, not its id
         assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin"]
         [row] = await eventually(lambda: staffed.rows(
             "SELECT queue, rule, post_chat_id, post_message_id FROM reports"
@@ -104,12 +105,13 @@ async def test_caption_has_everything_staff_need(emu, staffed):
                              photos=3, description="دو بزرگسال کنارش بودند", contact="telegram")
     call = await wait_posted(emu, GROUPS["110"], code)
     caption = text_of(call)
-    for piece in (code, "فوری", "دست‌فروشی", "۶ تا ۱۲ سال", "3 کودک",
-                  "دو بزرگسال کنارش بودند", "danger", "📷 3"):
+    for piece in (code, "فوری", "دست‌فروشی", "۶ تا ۱۲ سال", "۳ کودک",   # Persian digits
+                  "دو بزرگسال کنارش بودند", "خطر فوری", "📷 ۳"):
         assert piece in caption, piece
-    assert re.search(r"14\d\d/\d\d/\d\d \d\d:\d\d \(20\d\d-\d\d-\d\d \d\d:\d\d \+0330\)",
-                     caption), "Jalali and ISO time"
-    assert "35.69970, 51.33800" in caption and "maps.google.com" in call.params["caption"]
+    assert re.search(r"۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2} [۰-۹]{2}:[۰-۹]{2} \(۲۰[۰-۹]{2}-", caption), \
+        "Jalali and ISO time, in Persian digits"
+    assert not re.search(r"[0-9]", caption.replace(code, "")), "no Latin digit but the code"
+    assert "۳۵٫۶۹۹۷۰, ۵۱٫۳۳۸۰۰" in caption and "maps.google.com" in call.params["caption"]
     assert "Sara" not in caption, "the reporter's identity is not on the group post"
     assert [data.split(":")[2] for data in buttons(call)] == ["claim", "details", "pin", "photos"]
     assert call.params["photo"] == staffed.rows(
@@ -218,7 +220,7 @@ async def test_typed_address_is_geocoded_and_cached(emu, staffed):
     code = await file_report(citizen, activity="scale", address="حرم قم، ورودی شمالی")
     call = await wait_posted(emu, GROUPS["123"], code)
     assert "found from the typed address" not in text_of(call)  # the group reads Persian
-    assert "از روی نشانی" in text_of(call) and "34.64160" in text_of(call)
+    assert "از روی نشانی" in text_of(call) and "۳۴٫۶۴۱۶۰" in text_of(call)
     [row] = staffed.rows("SELECT latitude, region, place_geocoded, place_verified FROM reports")
     assert tuple(row) == (34.6416, "qom", 1, 1)
     await file_report(citizen, activity="scale", address="  حرم قم، ورودی  شمالی ")

@@ -21,8 +21,12 @@ KEY = re.compile(r"^[a-z_]+\.[a-z0-9_]*[a-z0-9]$")
 
 
 def catalog(language):
+    """``{key: text}``; an entry with plural forms is keyed by its msgid, its forms joined by
+    new lines (so every check below reads each form)."""
     with i18n.po_path(language).open("rb") as handle:
-        return {message.id: message.string for message in read_po(handle) if message.id}
+        return {(message.id[0] if message.pluralizable else message.id):
+                ("\n".join(message.string) if message.pluralizable else message.string)
+                for message in read_po(handle) if message.id}
 
 
 CATALOGS = {language: catalog(language) for language in i18n.LANGUAGES}
@@ -131,6 +135,16 @@ def test_persian_is_really_persian():
     english = [key for key, text in CATALOGS["fa"].items()
                if text == CATALOGS["en"][key] and words(text)]
     assert not english, english
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_plural_entries_have_every_form_the_language_needs(language):
+    """English has "1 photo" and "2 photos"; Persian one form: a missing form shows the key."""
+    with i18n.po_path(language).open("rb") as handle:
+        po = read_po(handle)
+    for message in po:
+        if message.pluralizable:
+            assert len(message.string) == po.num_plurals and all(message.string), message.id
 
 
 def test_compiled_catalogs_translate(tmp_path):

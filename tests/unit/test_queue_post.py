@@ -152,7 +152,7 @@ async def test_a_short_report_is_whole_and_not_shortened(report):
     assert "کنار مترو، &lt;b&gt;شب‌ها&lt;/b&gt; &amp; صبح‌ها" in text  # typed text is escaped
     assert "<b>شب‌ها</b>" not in text
     assert map_links(35.7, 51.4) in text
-    assert FA("post.rule", rule="public_space", queue=NAMES.queue) in text
+    assert FA("post.rule", rule=i18n.plain("fa", "rule.public_space"), queue=NAMES.queue) in text
     assert FA("post.region", region="تهران") in text
     assert FA("post.photos", count=1) in text
     assert FA("post.anonymous") in text
@@ -173,11 +173,11 @@ async def test_the_lines_of_an_urgent_english_caption(report):
     assert EN("post.address", address="Tajrish Sq.") in lines
     assert lines[-1] == "👤 Claimed by Reza"  # status lines go last
     assert lines[-2] == EN("post.contactable")
-    assert EN("post.rule", rule="public_space", queue="Social emergency 123") in lines
+    assert EN("post.rule", rule=i18n.plain("en", "rule.public_space"), queue="Social emergency 123") in lines
     assert not any(line.startswith("📷") for line in lines)  # no photos, no photo line
     assert not any(line.startswith("🗺") for line in lines)  # no region configured
     assert lines.index(EN("post.description", text="Selling flowers at the crossing")) < (
-        lines.index(EN("post.rule", rule="public_space", queue="Social emergency 123")))
+        lines.index(EN("post.rule", rule=i18n.plain("en", "rule.public_space"), queue="Social emergency 123")))
 
 
 async def test_a_typed_address_nobody_found_is_marked_unverified(report):
@@ -193,7 +193,7 @@ async def test_a_geocoded_address_says_so(report):
     row = await report(address="میدان تجریش", found=(35.8044, 51.4339))
     text = caption(row, 1, NAMES, FA, CAPTION_LIMIT)
     assert FA("post.geocoded") in text and FA("post.unverified") not in text
-    assert "35.80440, 51.43390" in text and map_links(35.8044, 51.4339) in text
+    assert "۳۵٫۸۰۴۴۰, ۵۱٫۴۳۳۹۰" in text and map_links(35.8044, 51.4339) in text
 
 
 async def test_a_long_persian_report_is_shortened_to_fit_a_caption(report):
@@ -206,7 +206,7 @@ async def test_a_long_persian_report_is_shortened_to_fit_a_caption(report):
     assert FA("post.shortened") in text
     assert f"<code>{row.code}</code>" in text
     assert map_links(35.70123456, 51.41987654) in text
-    assert FA("post.rule", rule="public_space", queue=NAMES.queue) in text
+    assert FA("post.rule", rule=i18n.plain("fa", "rule.public_space"), queue=NAMES.queue) in text
     assert FA("post.address", address=LONG_ADDRESS) in text  # the place is kept whole
     # The description is cut, at a word, and marked; what is kept is its beginning.
     [line] = [line for line in text.split("\n") if line.startswith("📝")]
@@ -263,7 +263,7 @@ async def test_the_fallback_of_an_ordinary_report_still_fits(report):
     text = caption(row, 1, NAMES, FA, CAPTION_LIMIT, status=["👤 " + "ن" * 40])
     assert visible_length(text) <= CAPTION_LIMIT
     assert f"<code>{row.code}</code>" in text
-    assert FA("post.rule", rule="public_space", queue=NAMES.queue) in text
+    assert FA("post.rule", rule=i18n.plain("fa", "rule.public_space"), queue=NAMES.queue) in text
     assert text.endswith("👤 " + "ن" * 40)  # the status is never cut
 
 
