@@ -12,6 +12,7 @@ the language of the person it is for.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import html
 import logging
@@ -20,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jdatetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -130,6 +132,12 @@ class Translator:
 
     def plain(self, key: str, **params: Any) -> str:
         return plain(self.language, key, **params)
+
+    def date(self, day: dt.date) -> str:
+        """A calendar day as its reader dates things: Jalali in Persian digits, or ISO."""
+        if self.language == "fa":
+            return digits("fa", jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"))
+        return day.isoformat()
 
     def digits(self, value: int | float | str) -> str:
         """Numbers in Persian digits (and decimal sign) for Persian readers."""

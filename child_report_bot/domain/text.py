@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
+from persiantools import characters
+
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # Controls and bidi overrides are dropped; ZWNJ (U+200C), which Persian spelling needs, is kept.
 _DROP = {"Cc", "Cs", "Co", "Cn"}
@@ -14,6 +17,12 @@ _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 def to_ascii_digits(text: str) -> str:
     """Turn ۰–۹ and ٠–٩ into 0–9, leaving everything else as it is."""
     return text.translate(_DIGITS)
+
+
+def fold_persian(text: str) -> str:
+    """Arabic ي and ك (an Arabic keyboard's letters) → Persian ی and ک, so that one address
+    typed on two keyboards compares and caches as one (persiantools' ``ar_to_fa``)."""
+    return characters.ar_to_fa(text)
 
 
 def clean_text(text: str) -> str:
@@ -65,7 +74,8 @@ def normalize_phone(text: str) -> str | None:
     """A phone number as typed (any digits, spaces, dashes) → ``+98…`` / ``+…`` form, or ``None``.
 
     Iranian mobiles are written ``0912…``, ``912…``, ``+98912…`` or ``0098912…``; all become
-    ``+98912…``. Other numbers are accepted in international form with 7–15 digits.
+    ``+98912…``. Other numbers are accepted in international form with 7–15 digits, and Iranian
+    landlines as Google's phonenumbers validates them (``021 5584 8183`` → ``+982155848183``).
     """
     raw = _PHONE_SEPARATORS.sub("", to_ascii_digits(text.strip()))
     if raw.startswith("00"):
@@ -83,4 +93,17 @@ def normalize_phone(text: str) -> str | None:
         return "+98" + raw
     if len(raw) == 12 and raw.startswith("989"):
         return "+" + raw
-    return None
+    return _iranian_landline(raw)
+
+
+def _iranian_landline(digits: str) -> str | None:
+    """``02155848183`` (area code with its 0) → ``+982155848183`` if phonenumbers knows it."""
+    if not digits.startswith("0") or len(digits) > 15:
+        return None  # without the area code a landline could be in any city
+    try:
+        number = phonenumbers.parse(digits, "IR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

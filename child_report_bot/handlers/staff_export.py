@@ -73,8 +73,7 @@ async def export_command(update: Update, context: BotContext) -> None:
     name = f"reports-{start.isoformat()}-{end.isoformat()}.{kind}"
     await update.effective_message.reply_document(
         InputFile(io.BytesIO(content), filename=name),
-        caption=tr("export.caption", count=tr.digits(len(rows)), start=start.isoformat(),
-                   end=end.isoformat()))
+        caption=tr("export.caption", count=len(rows), start=tr.date(start), end=tr.date(end)))
     async with context.db.transaction() as conn:
         await log_event(conn, None, update.effective_user.id, "reports.exported",
                         rows=len(rows), start=start.isoformat(), end=end.isoformat(),

@@ -19,7 +19,7 @@ from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 
 from child_report_bot.domain.clock import Clock, system_clock
-from child_report_bot.domain.text import clean_text
+from child_report_bot.domain.text import clean_text, fold_persian
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.geocache import cached_place, remember_place
 
@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 def cache_key(address: str) -> str:
-    """Addresses that differ only in case or spacing share one cache entry."""
-    return " ".join(clean_text(address).casefold().split())
+    """Addresses that differ only in case, spacing or Arabic ي/ك for ی/ک share one entry."""
+    return " ".join(fold_persian(clean_text(address)).casefold().split())
 
 
 class AddressLocator:
@@ -66,7 +66,7 @@ class AddressLocator:
 
     async def _ask(self, address: str) -> tuple[float, float] | None:
         async with self._limiter or contextlib.nullcontext():
-            return await asyncio.to_thread(self._geocode, address)
+            return await asyncio.to_thread(self._geocode, fold_persian(address))
 
     def _geocode(self, address: str) -> tuple[float, float] | None:
         options = {"timeout": self.timeout, "exactly_one": True}

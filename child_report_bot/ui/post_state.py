@@ -64,7 +64,7 @@ def status_lines(report: Report, role: str, routing: RoutingConfig, tr: Translat
         lines.append(tr("state.new"))
     elif status is Status.CLAIMED:
         lines.append(tr("state.claimed", name=report.claimed_by_name or "?",
-                        time=staff_time(report.claimed_at)))
+                        time=tr.digits(staff_time(report.claimed_at))))
         if assignment:
             lines += assignment_lines(assignment, tr)
     elif status is Status.TRANSFERRED:
@@ -72,7 +72,7 @@ def status_lines(report: Report, role: str, routing: RoutingConfig, tr: Translat
                         queue=_queue(routing, report.transfer_to, language)))
     else:
         lines.append(tr("state.closed", outcome=tr(f"outcome.{report.outcome}"),
-                        time=staff_time(report.closed_at)))
+                        time=tr.digits(staff_time(report.closed_at))))
         if report.duplicate_of:
             lines.append(tr("state.duplicate_of", code=report.duplicate_of))
         if report.close_note:

@@ -140,7 +140,7 @@ def _answer_text(step: Step, draft: Draft, tr: Translator) -> str:
     if step is Step.PHOTOS:
         if not draft.photos:
             return tr("summary.no_photos")
-        return tr("summary.photos", count=tr.digits(len(draft.photos)))
+        return tr("summary.photos", count=len(draft.photos))  # plural form and digits
     if step is Step.DESCRIPTION:
         return escape(draft.description) if draft.description else "—"
     if step in (Step.CONTACT, Step.PHONE):
@@ -154,12 +154,11 @@ def _answer_text(step: Step, draft: Draft, tr: Translator) -> str:
 def _place(draft: Draft, tr: Translator) -> str:
     if draft.location_kind is LocationKind.ADDRESS:
         return tr("summary.address", address=draft.address_text)
+    # A citizen reads that the place was shared, not raw coordinates (staff get the map).
     if draft.location_kind is LocationKind.VENUE:
-        return tr("summary.venue", title=draft.venue_title,
-                  latitude=f"{draft.latitude:.5f}", longitude=f"{draft.longitude:.5f}")
+        return tr("summary.venue", title=draft.venue_title)
     if draft.location_kind is LocationKind.PIN:
-        return tr("summary.pin", latitude=f"{draft.latitude:.5f}",
-                  longitude=f"{draft.longitude:.5f}")
+        return tr("summary.pin")
     return "—"
 
 
