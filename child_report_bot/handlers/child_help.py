@@ -23,6 +23,7 @@ from child_report_bot.domain.limits import Limited
 from child_report_bot.domain.report_draft import InvalidAnswer, check_address
 from child_report_bot.handlers.conversation import edit_quietly
 from child_report_bot.services.child_help import UnfinishedReport, request_help
+from child_report_bot.storage.drafts import get_draft
 from child_report_bot.ui import child_help as views
 from child_report_bot.ui.callback_data import matcher
 from child_report_bot.ui.menu import any_menu_text, main_menu, menu_text
@@ -39,6 +40,11 @@ async def begin(update: Update, context: BotContext) -> int:
     """Give the numbers in simple words and ask where the child is (optional)."""
     context.user_data.pop(PLACE_KEY, None)
     text, keyboard = views.intro(context.tr)
+    if await get_draft(context.db, update.effective_user.id) is not None:
+        # The report being written would take the place as its own answer: numbers only.
+        await update.effective_message.reply_text(
+            text + "\n\n" + context.tr("child.finish_report_first"))
+        return ConversationHandler.END
     await update.effective_message.reply_text(text, reply_markup=keyboard)
     return PLACE
 
@@ -100,12 +106,11 @@ async def on_send(update: Update, context: BotContext) -> int:
         accepted = await request_help(context.services.intake, user.id,
                                       update.effective_chat.id, context.language, place)
     except UnfinishedReport:
-        await edit_quietly(query.edit_message_text(context.tr("child.finish_report_first")))
-        return ConversationHandler.END
-    if isinstance(accepted, Limited):
-        await edit_quietly(query.edit_message_text(context.tr("child.limited")))
-        return ConversationHandler.END
-    await edit_quietly(query.edit_message_text(context.tr("child.sent", code=accepted.code)))
+        answer = context.tr("child.finish_report_first")
+    else:
+        answer = (context.tr("child.limited") if isinstance(accepted, Limited)
+                  else context.tr("child.sent", code=accepted.code))
+    await edit_quietly(query.edit_message_text(answer))
     return ConversationHandler.END
 
 

@@ -21,14 +21,11 @@ import json
 import threading
 import unicodedata
 from collections.abc import Mapping
+from functools import cache
 
 import arabic_reshaper
 import jdatetime
 from bidi.algorithm import get_display
-from matplotlib import ft2font, rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from child_report_bot.i18n import Translator
 
@@ -36,8 +33,16 @@ DATA_KEY = "chart-data"
 FONT = "DejaVu Sans"
 _DRAWING = threading.Lock()
 _RTL = set(range(0x0590, 0x08FF + 1))
-# libraqm in matplotlib's FreeType layer: it shapes and orders right-to-left text on its own.
-LAYOUT_SHAPES_TEXT = bool(getattr(ft2font, "__libraqm_version__", ""))
+
+
+@cache
+def layout_shapes_text() -> bool:
+    """Whether matplotlib's FreeType layer has libraqm, which shapes and orders RTL text."""
+    # matplotlib and numpy are imported on first use, not with the handlers: they take a second
+    # or more to load, and the bot must answer getMe within its start-up deadline.
+    from matplotlib import ft2font
+
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +64,7 @@ def shaped(text: str) -> str:
     font has none, and a label reads as well without its button's picture)."""
     text = "".join(char for char in text
                    if unicodedata.category(char) != "So" and char != "\ufe0f").strip()
-    if LAYOUT_SHAPES_TEXT or not any(ord(char) in _RTL for char in text):
+    if layout_shapes_text() or not any(ord(char) in _RTL for char in text):
         return text
     return visual_order(text)
 
@@ -92,6 +97,8 @@ def _minutes(tr: Translator, value: float | None) -> str:
 
 
 def _bars(ax, tr: Translator, title: str, series: list[list], horizontal: bool) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     ax.set_title(shaped(tr.plain(title)), fontsize=11)
     labels = [shaped(str(label)) for label, _ in series]
     counts = [n for _, n in series]
@@ -117,6 +124,10 @@ def _bars(ax, tr: Translator, title: str, series: list[list], horizontal: bool) 
 
 def render_png(stats: ChartStats, tr: Translator, queue_names: Mapping[str, str]) -> bytes:
     """The picture as PNG bytes (blocking: call it in a worker thread)."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     data = chart_data(stats, tr, queue_names)
     with _DRAWING, rc_context({"text.language": tr.language}):
         figure = Figure(figsize=(11, 8), dpi=100, layout="constrained")

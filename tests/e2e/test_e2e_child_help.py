@@ -66,3 +66,22 @@ async def test_child_can_type_the_place_and_say_no(emu, office):
     await child.wait_for("child.offer", after=mark)
     await child.press("v1:kid:no", expect="child.not_sent")
     assert not office.rows("SELECT * FROM reports WHERE reporter_id = ?", (child.id,))
+
+
+async def test_a_child_with_a_report_half_written_keeps_it(emu, office):
+    """The path never takes over a report being written: the numbers, and what to do first."""
+    child = Person(emu, 7105, "en")
+    await child.send("text", "/report", expect="report.ask_danger")
+    answer = await child.send("text", "/child", expect="child.intro")
+    assert child.expects("child.finish_report_first") in text_of(answer)
+    assert "keyboard" not in (answer.params.get("reply_markup") or {})
+    assert office.rows("SELECT * FROM drafts WHERE user_id = ?", (child.id,))
+
+
+async def test_a_place_too_short_is_asked_again(emu, office):
+    child = Person(emu, 7106, "fa")
+    await child.send("text", "/child", expect="child.intro")
+    await child.send("text", "ab", expect="error.address_short")
+    mark = emu.mark()
+    child.user.location(*NEMAT_ABAD)
+    await child.wait_for("child.offer", after=mark)
