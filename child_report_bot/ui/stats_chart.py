@@ -96,7 +96,13 @@ def _minutes(tr: Translator, value: float | None) -> str:
     return tr.digits(round(value)) if value is not None else "—"
 
 
-def _bars(ax, tr: Translator, title: str, series: list[list], horizontal: bool) -> None:
+def _share(tr: Translator, n: int, whole: int) -> str:
+    percent = tr.digits(round(100 * n / whole)) if whole else tr.digits(0)
+    return f"{tr.digits(n)} ({percent}{'٪' if tr.language == 'fa' else '%'})"
+
+
+def _bars(ax, tr: Translator, title: str, series: list[list], horizontal: bool,
+          shares: bool = False) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax.set_title(shaped(tr.plain(title)), fontsize=11)
@@ -118,7 +124,9 @@ def _bars(ax, tr: Translator, title: str, series: list[list], horizontal: bool) 
         ax.set_xticks(list(positions), labels, fontsize=8, rotation=45, ha="right")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(whole)
-    ax.bar_label(bars, labels=[tr.digits(n) for n in counts], fontsize=8, padding=2)
+    total = sum(counts)
+    ax.bar_label(bars, fontsize=8, padding=2, labels=[
+        _share(tr, n, total) if shares else tr.digits(n) for n in counts])
     ax.margins(x=0.15) if horizontal else ax.margins(y=0.15)
 
 
@@ -135,7 +143,8 @@ def render_png(stats: ChartStats, tr: Translator, queue_names: Mapping[str, str]
         axes = figure.subplots(2, 2)
         _bars(axes[0][0], tr, "chart.per_day", data["per_day"], horizontal=False)
         _bars(axes[0][1], tr, "chart.by_activity", data["by_activity"], horizontal=True)
-        _bars(axes[1][0], tr, "chart.by_age", data["by_age"], horizontal=True)
+        _bars(axes[1][0], tr, "chart.by_age", data["by_age"], horizontal=True,
+              shares=True)  # the seeds publish age bands as shares: 64 % 6–12, 36 % 13–18
         _bars(axes[1][1], tr, "chart.by_queue", data["by_queue"], horizontal=True)
         for ax in axes.flat:
             for label in ax.get_xticklabels() + ax.get_yticklabels():
