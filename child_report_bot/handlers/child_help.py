@@ -97,8 +97,8 @@ async def on_send(update: Update, context: BotContext) -> int:
     """Send the request to 123 as an urgent report marked as the child's own."""
     query = update.callback_query
     place = context.user_data.pop(PLACE_KEY, None)  # popped first: a second tap sends nothing
-    if place is None:
-        await query.answer(context.tr.plain("child.place_again"), show_alert=True)
+    if place is None:  # two taps handled at once: the first one took the place
+        await stale_button(update, context)
         return ConversationHandler.END
     await query.answer()
     user = update.effective_user
