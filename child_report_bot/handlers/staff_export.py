@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import jdatetime
@@ -26,6 +27,7 @@ from child_report_bot.domain.timefmt import TEHRAN
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.storage import stats
+from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
 from child_report_bot.ui.export_files import ExportParts, jalali_stamp
 
@@ -123,8 +125,7 @@ async def export_command(update: Update, context: BotContext) -> None:
                              compress=kind == "csv" and total >= GZIP_ROWS)
         progress = _Progress(tr, total)
         await progress.start(update)
-        await _write(context, queues, period, writer, progress)
-        paths = await asyncio.to_thread(writer.close)
+        paths = await write_parts(context.db, queues, period, writer, progress.advance)
         await _send(update, tr, paths, writer, start, end)
         await progress.finish(len(paths))
     finally:
@@ -136,13 +137,17 @@ async def export_command(update: Update, context: BotContext) -> None:
                         format=kind, parts=len(paths))
 
 
-async def _write(context: BotContext, queues, period: tuple[dt.datetime, dt.datetime],
-                 writer: ExportParts, progress: _Progress) -> None:
+async def write_parts(db: Database, queues, period: tuple[dt.datetime, dt.datetime],
+                      writer: ExportParts,
+                      advance: Callable[[int], Awaitable[None]] | None = None) -> list[Path]:
+    """Write the period's rows into ``writer``'s files, the file work in a thread; the parts."""
     created = stats.EXPORT_COLUMNS.index("created_at")
-    async for batch in stats.export_batches(context.db, queues, *period):
+    async for batch in stats.export_batches(db, queues, *period):
         table = [(*row, jalali_stamp(row[created])) for row in batch]
         await asyncio.to_thread(writer.write, table)
-        await progress.advance(writer.rows)
+        if advance is not None:
+            await advance(writer.rows)
+    return await asyncio.to_thread(writer.close)
 
 
 async def _send(update: Update, tr: Translator, paths: list[Path], writer: ExportParts,

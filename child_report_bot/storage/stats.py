@@ -87,86 +87,97 @@ class Figures:
     median_minutes_to_close: float | None
 
 
-_FIGURE_COLUMNS = ("status, queue, activity, age_band, region, created_at, first_claimed_at,"
-                   " closed_at")
+_DIMENSIONS = {"status": "by_status", "queue": "by_queue", "activity": "by_activity",
+               "age_band": "by_age", "region": "by_region"}
 
 
-def _period(queues: list[str] | None, since: str, columns: str = _FIGURE_COLUMNS,
-            until: str | None = None) -> tuple[str, list]:
-    """The reports created in the period, in scope, as a query of ``columns``.
+def _next_day(moment: dt.datetime) -> str:
+    """The first whole UTC day after ``moment`` began, as ``report_day_counts.day`` holds it."""
+    return (moment.astimezone(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
 
-    Two branches for staff (by queue, then transferred to them from another queue) so each
-    uses its own index; ``UNION ALL`` with the second excluding the first's rows keeps a report
-    counted once without a de-duplicating sort.
-    """
-    bounds, params = "created_at >= ?", [since]
-    if until is not None:
-        bounds, params = "created_at >= ? AND created_at < ?", [since, until]
+
+def _scope(queues: list[str] | None, unindexed: bool = False) -> tuple[str, list]:
+    """`` AND <in these queues or being transferred to them>``; the unary + when the query
+    must keep to another index than the (queue …) ones."""
     if queues is None:
-        return f"SELECT {columns} FROM reports WHERE {bounds}", params
-    marks = _marks(queues)
-    return (f"SELECT {columns} FROM reports WHERE queue IN ({marks}) AND {bounds}"
-            f" UNION ALL SELECT {columns} FROM reports WHERE transfer_to IN ({marks})"
-            f" AND transfer_to IS NOT NULL AND {bounds}"
-            f" AND (queue IS NULL OR queue NOT IN ({marks}))",
-            [*queues, *params, *queues, *params, *queues])
-
-
-def _minutes(start: str, end: str) -> str:
-    return (f"(CAST(strftime('%s', {end}) AS INTEGER)"
-            f" - CAST(strftime('%s', {start}) AS INTEGER)) / 60.0")
+        return "", []
+    marks, plus = _marks(queues), "+" if unindexed else ""
+    return (f" AND ({plus}queue IN ({marks}) OR {plus}transfer_to IN ({marks}))",
+            queues + queues)
 
 
 def figure_queries(queues: Iterable[str] | None, since: dt.datetime) -> dict[str, tuple]:
-    """The SQL behind ``figures`` by name (exposed for the query-plan test)."""
+    """The SQL behind ``figures`` by name (exposed for the query-plan test).
+
+    Whole days come from ``report_day_counts``; the first, partial day is counted from the
+    reports themselves (a day's rows through the creation-time index).
+    """
     chosen = None if queues is None else sorted(queues)
-    period, params = _period(chosen, to_stored(since))
-    counted = (f"SELECT status, queue, activity, age_band, region, COUNT(*) AS n,"
-               f" SUM(first_claimed_at IS NOT NULL AND first_claimed_at != '') AS claimed,"
-               f" SUM(closed_at IS NOT NULL AND closed_at != '') AS closed"
-               # activity first: no index leads with it, so the planner keeps the period's
-               # index rather than walking a whole (status …) or (queue …) one for the grouping
-               f" FROM ({period}) GROUP BY activity, age_band, region, status, queue")
-    queries = {"counts": (counted, params)}
-    for name, end in (("claim", "first_claimed_at"), ("close", "closed_at")):
-        queries[name] = (f"SELECT {_minutes('created_at', end)} AS minutes FROM ({period})"
-                         f" WHERE {end} IS NOT NULL AND {end} != '' ORDER BY minutes"
-                         " LIMIT ? OFFSET ?", params)
+    start, whole = to_stored(since), _next_day(since)
+    scope, params = _scope(chosen)
+    queries = {"days": (
+        "SELECT queue, dimension, value, SUM(n) AS n FROM report_day_counts WHERE day >= ?"
+        f"{scope} GROUP BY queue, dimension, value", [whole, *params])}
+    row_scope, row_params = _scope(chosen, unindexed=True)
+    claimed = "(first_claimed_at IS NOT NULL AND first_claimed_at != '')"
+    closed = "(closed_at IS NOT NULL AND closed_at != '')"
+    queries["first_day"] = (
+        "SELECT status, queue, activity, age_band, COALESCE(region, '') AS region,"
+        f" CAST({claimed} AS TEXT) AS claimed, CAST({closed} AS TEXT) AS closed"
+        " FROM reports WHERE created_at >= ? AND created_at < ?" + row_scope,
+        [start, whole + "T00:00:00+00:00", *row_params])
+    for name, column in (("claim", "claim_seconds"), ("close", "close_seconds")):
+        # +created_at: walk the (duration …) index in order and skip older reports, rather
+        # than take the period from the creation-time index and sort it
+        where = f"{column} IS NOT NULL AND +created_at >= ?"
+        if chosen is None:
+            sql = f"SELECT {column} FROM reports WHERE {where} ORDER BY {column} LIMIT ? OFFSET ?"
+            queries[name] = (sql, [start])
+            continue
+        # one branch a queue, each in the index's order, so SQLite merges them without a sort
+        marks = _marks(chosen)
+        branches = [f"SELECT {column} FROM reports WHERE queue = ? AND {where}"] * len(chosen)
+        branches.append(f"SELECT {column} FROM reports WHERE transfer_to IN ({marks})"
+                        f" AND transfer_to IS NOT NULL AND (queue IS NULL OR queue NOT IN"
+                        f" ({marks})) AND {where}")
+        params = [value for queue in chosen for value in (queue, start)]
+        queries[name] = (" UNION ALL ".join(branches) + " ORDER BY 1 LIMIT ? OFFSET ?",
+                         [*params, *chosen, *chosen, start])
     return queries
 
 
-async def _median(db: Database, query: tuple[str, list], n: int) -> float | None:
-    """The median of the query's values, sorted in SQLite: only the middle one or two come
-    back to Python."""
+async def _median_minutes(db: Database, query: tuple[str, list], n: int) -> float | None:
+    """The median in minutes, found by SQLite walking a duration index to the middle: only
+    the middle one or two values come back to Python."""
     if not n:
         return None
     sql, params = query
     rows = await db.fetchall(sql, (*params, 2 - n % 2, (n - 1) // 2))
     values = [row[0] for row in rows]
-    return sum(values) / len(values)
+    return sum(values) / len(values) / 60 if values else None
 
 
 async def figures(db: Database, queues: Iterable[str] | None, since: dt.datetime) -> Figures:
-    """Counts and medians over reports created since ``since`` (the kind the seeds publish),
-    aggregated in SQLite: a few hundred grouped rows come back, never the reports."""
+    """Counts and medians over reports created since ``since`` (the kind the seeds publish):
+    a few hundred summary rows and one day's reports are read, never the whole period."""
     queries = figure_queries(queues, since)
-    sql, params = queries["counts"]
-    groups = await db.fetchall(sql, tuple(params))
-    counters = {name: Counter() for name in ("status", "queue", "activity", "age_band", "region")}
-    claimed = closed = 0
-    for group in groups:
-        for name, counter in counters.items():
-            key = group[name] if name != "region" else group[name] or ""
-            counter[key] += group["n"]
-        claimed += group["claimed"]
-        closed += group["closed"]
+    counters = {name: Counter() for name in (*_DIMENSIONS, "claimed", "closed")}
+    sql, params = queries["days"]
+    for row in await db.fetchall(sql, tuple(params)):
+        if row["dimension"] == "status":
+            counters["queue"][row["queue"] or None] += row["n"]
+        counters[row["dimension"]][row["value"]] += row["n"]
+    sql, params = queries["first_day"]
+    for row in await db.fetchall(sql, tuple(params)):
+        for name in counters:
+            counters[name][row[name]] += 1
     return Figures(
-        total=sum(group["n"] for group in groups),
-        by_status=+counters["status"], by_queue=+counters["queue"],
-        by_activity=+counters["activity"], by_age=+counters["age_band"],
-        by_region=+counters["region"],
-        median_minutes_to_claim=await _median(db, queries["claim"], claimed),
-        median_minutes_to_close=await _median(db, queries["close"], closed),
+        total=sum(counters["status"].values()),
+        **{field: +counters[name] for name, field in _DIMENSIONS.items()},
+        median_minutes_to_claim=await _median_minutes(db, queries["claim"],
+                                                      counters["claimed"]["1"]),
+        median_minutes_to_close=await _median_minutes(db, queries["close"],
+                                                      counters["closed"]["1"]),
     )
 
 
@@ -177,15 +188,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _export_scope(queues: list[str] | None) -> tuple[str, list]:
-    if queues is None:
-        return "", []
-    marks = _marks(queues)
-    # The unary + keeps these terms off the (queue …) indexes: the batch walks the
-    # (created_at, report_id) index in order instead of sorting the whole period per batch.
-    return f" AND (+queue IN ({marks}) OR +transfer_to IN ({marks}))", queues + queues
-
-
 def export_query(queues: Iterable[str] | None, start: dt.datetime, end: dt.datetime,
                  after: tuple[str, int] = ("", 0)) -> tuple[str, list]:
     """One batch of export rows after the keyset ``after`` (exposed for the query-plan test).
@@ -193,7 +195,7 @@ def export_query(queues: Iterable[str] | None, start: dt.datetime, end: dt.datet
     It walks the ``(created_at, report_id)`` index; the scope is checked on that index's own
     columns, so only rows in scope are read from the table.
     """
-    scope, params = _export_scope(None if queues is None else sorted(queues))
+    scope, params = _scope(None if queues is None else sorted(queues), unindexed=True)
     columns = ", ".join(EXPORT_COLUMNS)
     since = max(to_stored(start), after[0])
     return (f"SELECT {columns}, report_id FROM reports"
@@ -204,10 +206,11 @@ def export_query(queues: Iterable[str] | None, start: dt.datetime, end: dt.datet
 
 def export_count_query(queues: Iterable[str] | None, start: dt.datetime,
                        end: dt.datetime) -> tuple[str, list]:
-    """How many reports an export of [start, end) holds, as SQL (for the query-plan test)."""
-    period, params = _period(None if queues is None else sorted(queues), to_stored(start),
-                             "report_id", to_stored(end))
-    return f"SELECT COUNT(*) FROM ({period})", params
+    """How many reports an export of [start, end) holds, as SQL (for the query-plan test):
+    counted on the creation-time index alone."""
+    scope, params = _scope(None if queues is None else sorted(queues), unindexed=True)
+    return ("SELECT COUNT(*) FROM reports WHERE created_at >= ? AND created_at < ?" + scope,
+            [to_stored(start), to_stored(end), *params])
 
 
 async def export_count(db: Database, queues: Iterable[str] | None, start: dt.datetime,
