@@ -30,10 +30,13 @@ NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)  # fixed, so a reused database
 
 def default_db(n: int) -> Path:
     """Where the database is kept between runs (outside the work tree: it is ~1 GiB)."""
+    import hashlib
+
     from child_report_bot.storage.db import migrations
 
-    latest = migrations()[-1][0]
-    return Path(tempfile.gettempdir()) / "child-report-bot-bench" / f"reports-{n}-m{latest:03d}.sqlite3"
+    schema = hashlib.sha256(b"".join(path.read_bytes() for _, path in migrations()))
+    return (Path(tempfile.gettempdir()) / "child-report-bot-bench"
+            / f"reports-{n}-{schema.hexdigest()[:12]}.sqlite3")
 
 
 def _stamp(moment: dt.datetime) -> str:
