@@ -16,17 +16,35 @@ CREATE INDEX reports_transfer_created ON reports (transfer_to, created_at)
 -- in indexes ordered by that duration, so a median is a walk to the middle entry, not a sort.
 ALTER TABLE reports ADD COLUMN claim_seconds INTEGER;
 ALTER TABLE reports ADD COLUMN close_seconds INTEGER;
-UPDATE reports SET claim_seconds = CASE WHEN reports.first_claimed_at IS NULL OR reports.first_claimed_at = '' THEN NULL ELSE CAST(strftime('%s', reports.first_claimed_at) AS INTEGER) - CAST(strftime('%s', reports.created_at) AS INTEGER) END,
-                   close_seconds = CASE WHEN reports.closed_at IS NULL OR reports.closed_at = '' THEN NULL ELSE CAST(strftime('%s', reports.closed_at) AS INTEGER) - CAST(strftime('%s', reports.created_at) AS INTEGER) END;
+UPDATE reports SET claim_seconds =
+        CASE WHEN reports.first_claimed_at IS NULL OR reports.first_claimed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', reports.first_claimed_at) AS INTEGER)
+             - CAST(strftime('%s', reports.created_at) AS INTEGER) END,
+                   close_seconds =
+        CASE WHEN reports.closed_at IS NULL OR reports.closed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', reports.closed_at) AS INTEGER)
+             - CAST(strftime('%s', reports.created_at) AS INTEGER) END;
 CREATE TRIGGER reports_durations_insert AFTER INSERT ON reports BEGIN
-    UPDATE reports SET claim_seconds = CASE WHEN NEW.first_claimed_at IS NULL OR NEW.first_claimed_at = '' THEN NULL ELSE CAST(strftime('%s', NEW.first_claimed_at) AS INTEGER) - CAST(strftime('%s', NEW.created_at) AS INTEGER) END,
-                       close_seconds = CASE WHEN NEW.closed_at IS NULL OR NEW.closed_at = '' THEN NULL ELSE CAST(strftime('%s', NEW.closed_at) AS INTEGER) - CAST(strftime('%s', NEW.created_at) AS INTEGER) END
+    UPDATE reports SET claim_seconds =
+        CASE WHEN NEW.first_claimed_at IS NULL OR NEW.first_claimed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', NEW.first_claimed_at) AS INTEGER)
+             - CAST(strftime('%s', NEW.created_at) AS INTEGER) END,
+                       close_seconds =
+        CASE WHEN NEW.closed_at IS NULL OR NEW.closed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', NEW.closed_at) AS INTEGER)
+             - CAST(strftime('%s', NEW.created_at) AS INTEGER) END
     WHERE report_id = NEW.report_id;
 END;
 CREATE TRIGGER reports_durations_update AFTER UPDATE OF created_at, first_claimed_at, closed_at
 ON reports BEGIN
-    UPDATE reports SET claim_seconds = CASE WHEN NEW.first_claimed_at IS NULL OR NEW.first_claimed_at = '' THEN NULL ELSE CAST(strftime('%s', NEW.first_claimed_at) AS INTEGER) - CAST(strftime('%s', NEW.created_at) AS INTEGER) END,
-                       close_seconds = CASE WHEN NEW.closed_at IS NULL OR NEW.closed_at = '' THEN NULL ELSE CAST(strftime('%s', NEW.closed_at) AS INTEGER) - CAST(strftime('%s', NEW.created_at) AS INTEGER) END
+    UPDATE reports SET claim_seconds =
+        CASE WHEN NEW.first_claimed_at IS NULL OR NEW.first_claimed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', NEW.first_claimed_at) AS INTEGER)
+             - CAST(strftime('%s', NEW.created_at) AS INTEGER) END,
+                       close_seconds =
+        CASE WHEN NEW.closed_at IS NULL OR NEW.closed_at = '' THEN NULL
+        ELSE CAST(strftime('%s', NEW.closed_at) AS INTEGER)
+             - CAST(strftime('%s', NEW.created_at) AS INTEGER) END
     WHERE report_id = NEW.report_id;
 END;
 -- /export walks a period in (created_at, report_id) order, batch after batch (keyset paging);
@@ -56,12 +74,24 @@ CREATE TABLE report_day_counts (
     PRIMARY KEY (day, queue, transfer_to, dimension, value)
 ) WITHOUT ROWID;
 INSERT INTO report_day_counts (day, queue, transfer_to, dimension, value, n)
-    SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'status', reports.status, COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
-    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'activity', reports.activity, COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
-    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'age_band', reports.age_band, COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
-    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'region', COALESCE(reports.region, ''), COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
-    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'claimed', CAST(reports.first_claimed_at IS NOT NULL AND reports.first_claimed_at != '' AS TEXT), COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
-    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''), 'closed', CAST(reports.closed_at IS NOT NULL AND reports.closed_at != '' AS TEXT), COUNT(*) FROM reports GROUP BY 1, 2, 3, 5;
+    SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'status', reports.status,
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
+    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'activity', reports.activity,
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
+    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'age_band', reports.age_band,
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
+    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'region', COALESCE(reports.region, ''),
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
+    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'claimed', CAST(reports.first_claimed_at IS NOT NULL AND reports.first_claimed_at != '' AS TEXT),
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5
+    UNION ALL SELECT substr(created_at, 1, 10), COALESCE(queue, ''), COALESCE(transfer_to, ''),
+           'closed', CAST(reports.closed_at IS NOT NULL AND reports.closed_at != '' AS TEXT),
+           COUNT(*) FROM reports GROUP BY 1, 2, 3, 5;
 CREATE TRIGGER report_day_counts_insert AFTER INSERT ON reports BEGIN
     INSERT INTO report_day_counts (day, queue, transfer_to, dimension, value, n)
     SELECT substr(NEW.created_at, 1, 10), COALESCE(NEW.queue, ''), COALESCE(NEW.transfer_to, ''),
@@ -70,8 +100,10 @@ CREATE TRIGGER report_day_counts_insert AFTER INSERT ON reports BEGIN
           UNION ALL SELECT 'activity', NEW.activity
           UNION ALL SELECT 'age_band', NEW.age_band
           UNION ALL SELECT 'region', COALESCE(NEW.region, '')
-          UNION ALL SELECT 'claimed', CAST(NEW.first_claimed_at IS NOT NULL AND NEW.first_claimed_at != '' AS TEXT)
-          UNION ALL SELECT 'closed', CAST(NEW.closed_at IS NOT NULL AND NEW.closed_at != '' AS TEXT)) AS counted WHERE true
+          UNION ALL SELECT 'claimed', CAST(NEW.first_claimed_at IS NOT NULL
+                                        AND NEW.first_claimed_at != '' AS TEXT)
+          UNION ALL SELECT 'closed', CAST(NEW.closed_at IS NOT NULL AND NEW.closed_at != '' AS TEXT))
+    AS counted WHERE true
     ON CONFLICT (day, queue, transfer_to, dimension, value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER report_day_counts_update AFTER UPDATE OF created_at, queue, transfer_to, status,
@@ -79,7 +111,13 @@ CREATE TRIGGER report_day_counts_update AFTER UPDATE OF created_at, queue, trans
     UPDATE report_day_counts SET n = n - 1
     WHERE day = substr(OLD.created_at, 1, 10) AND queue = COALESCE(OLD.queue, '')
       AND transfer_to = COALESCE(OLD.transfer_to, '')
-      AND (dimension, value) IN (VALUES ('status', OLD.status), ('activity', OLD.activity), ('age_band', OLD.age_band), ('region', COALESCE(OLD.region, '')), ('claimed', CAST(OLD.first_claimed_at IS NOT NULL AND OLD.first_claimed_at != '' AS TEXT)), ('closed', CAST(OLD.closed_at IS NOT NULL AND OLD.closed_at != '' AS TEXT)));
+      AND (dimension, value) IN (VALUES
+          ('status', OLD.status),
+          ('activity', OLD.activity),
+          ('age_band', OLD.age_band),
+          ('region', COALESCE(OLD.region, '')),
+          ('claimed', CAST(OLD.first_claimed_at IS NOT NULL AND OLD.first_claimed_at != '' AS TEXT)),
+          ('closed', CAST(OLD.closed_at IS NOT NULL AND OLD.closed_at != '' AS TEXT)));
     INSERT INTO report_day_counts (day, queue, transfer_to, dimension, value, n)
     SELECT substr(NEW.created_at, 1, 10), COALESCE(NEW.queue, ''), COALESCE(NEW.transfer_to, ''),
            counted.dimension, counted.value, 1
@@ -87,13 +125,21 @@ CREATE TRIGGER report_day_counts_update AFTER UPDATE OF created_at, queue, trans
           UNION ALL SELECT 'activity', NEW.activity
           UNION ALL SELECT 'age_band', NEW.age_band
           UNION ALL SELECT 'region', COALESCE(NEW.region, '')
-          UNION ALL SELECT 'claimed', CAST(NEW.first_claimed_at IS NOT NULL AND NEW.first_claimed_at != '' AS TEXT)
-          UNION ALL SELECT 'closed', CAST(NEW.closed_at IS NOT NULL AND NEW.closed_at != '' AS TEXT)) AS counted WHERE true
+          UNION ALL SELECT 'claimed', CAST(NEW.first_claimed_at IS NOT NULL
+                                        AND NEW.first_claimed_at != '' AS TEXT)
+          UNION ALL SELECT 'closed', CAST(NEW.closed_at IS NOT NULL AND NEW.closed_at != '' AS TEXT))
+    AS counted WHERE true
     ON CONFLICT (day, queue, transfer_to, dimension, value) DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER report_day_counts_delete AFTER DELETE ON reports BEGIN
     UPDATE report_day_counts SET n = n - 1
     WHERE day = substr(OLD.created_at, 1, 10) AND queue = COALESCE(OLD.queue, '')
       AND transfer_to = COALESCE(OLD.transfer_to, '')
-      AND (dimension, value) IN (VALUES ('status', OLD.status), ('activity', OLD.activity), ('age_band', OLD.age_band), ('region', COALESCE(OLD.region, '')), ('claimed', CAST(OLD.first_claimed_at IS NOT NULL AND OLD.first_claimed_at != '' AS TEXT)), ('closed', CAST(OLD.closed_at IS NOT NULL AND OLD.closed_at != '' AS TEXT)));
+      AND (dimension, value) IN (VALUES
+          ('status', OLD.status),
+          ('activity', OLD.activity),
+          ('age_band', OLD.age_band),
+          ('region', COALESCE(OLD.region, '')),
+          ('claimed', CAST(OLD.first_claimed_at IS NOT NULL AND OLD.first_claimed_at != '' AS TEXT)),
+          ('closed', CAST(OLD.closed_at IS NOT NULL AND OLD.closed_at != '' AS TEXT)));
 END;
