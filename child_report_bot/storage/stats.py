@@ -13,13 +13,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 
-from child_report_bot.domain.clock import to_stored
+from child_report_bot.domain.clock import from_stored, to_stored
 from child_report_bot.domain.models import Report
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.reports import report_from_row
 
 PAGE_SIZE = 10
 EXPORT_BATCH = 2000  # rows a query: the lock is free between batches, memory stays flat
+WALK_SHARE = 0.25    # medians walk the duration index for periods past this share of all time
 _OPEN_ORDER = "urgent DESC, created_at, report_id"
 
 
@@ -128,6 +129,7 @@ def figure_queries(queues: Iterable[str] | None, since: dt.datetime) -> dict[str
         f" CAST({claimed} AS TEXT) AS claimed, CAST({closed} AS TEXT) AS closed"
         " FROM reports WHERE created_at >= ? AND created_at < ?" + row_scope,
         [start, whole + "T00:00:00+00:00", *row_params])
+    queries["oldest"] = ("SELECT MIN(created_at) FROM reports", [])
     for name, column in (("claim", "claim_seconds"), ("close", "close_seconds")):
         queries[name] = _median_query(chosen, start, column, walk=True)
         queries[f"{name}_sorted"] = _median_query(chosen, start, column, walk=False)
@@ -187,12 +189,16 @@ async def figures(db: Database, queues: Iterable[str] | None, since: dt.datetime
         for name in counters:
             counters[name][row[name]] += 1
     # Walking a duration index to the middle reads about half of it whatever the period;
-    # sorting the period costs its size: walk only when the period is a good part of all.
-    everything = (await db.fetchone("SELECT MAX(report_id) FROM reports"))[0] or 0
+    # sorting the period costs its size: walk only when the period is a good part of all time.
+    sql, params = queries["oldest"]
+    oldest = (await db.fetchone(sql, tuple(params)))[0]
+    now = dt.datetime.now(dt.UTC)
+    span = (now - from_stored(oldest)).total_seconds() if oldest else 0
+    walk = span <= 0 or (now - since).total_seconds() >= WALK_SHARE * span
     medians = {}
     for name, counted in (("claim", counters["claimed"]["1"]),
                           ("close", counters["closed"]["1"])):
-        query = queries[name] if counted * 4 >= everything else queries[f"{name}_sorted"]
+        query = queries[name] if walk else queries[f"{name}_sorted"]
         medians[name] = await _median_minutes(db, query, counted)
     return Figures(
         total=sum(counters["status"].values()),

@@ -21,7 +21,7 @@ def _queries():
         yield f"/queue {scope}", stats.open_page_query(queues, 3)
         yield f"/mine {scope}", stats.open_page_query(queues, 0, claimed_by=42)
         for name, query in stats.figure_queries(queues, SINCE).items():
-            paging = [] if name in ("days", "first_day") else [1, 0]  # medians' LIMIT, OFFSET
+            paging = [] if name in ("days", "first_day", "oldest") else [1, 0]  # LIMIT, OFFSET
             yield f"/stats {name} {scope}", (query[0], [*query[1], *paging])
         yield f"/export batch {scope}", stats.export_query(queues, SINCE, UNTIL,
                                                            ("2026-03-01T00:00:00+00:00", 7))
