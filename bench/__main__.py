@@ -96,6 +96,22 @@ def memory(table: Table, n: int, figures: dict) -> None:
                "photos' file ids, audit events, the queue posts in the outbox and the indexes.")
 
 
+def million(args: argparse.Namespace) -> None:
+    """5. The million-report part alone (``--million [N]``)."""
+    from bench import million as part
+
+    table = Table()
+    started = time.perf_counter()
+    part.run(table, args.million, args.folder, args.xlsx, progress)
+    print(f"child-report-bot benchmark (a million reports): Python "
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print()
+    print(table.render())
+    print()
+    print(f"Whole run: {time.perf_counter() - started:.1f} s. Nothing is asserted.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="scripts/benchmark",
                                      description=__doc__.splitlines()[0])
@@ -105,7 +121,14 @@ def main() -> None:
                         help="where the database files go (default: a temporary folder; the "
                              "disk matters, each submit waits for an fsync)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed for the reports")
+    parser.add_argument("--million", nargs="?", type=int, const=1_000_000, default=None,
+                        metavar="N", help="only the million-report part (N reports, default a "
+                        "million; the database is kept and reused)")
+    parser.add_argument("--xlsx", action="store_true", help="with --million: xlsx exports too")
     args = parser.parse_args()
+    if args.million:
+        million(args)
+        return
     mode = "quick" if args.quick else "full"
     routing_n, intake_n, sender_n, bot_n, memory_n = SIZES[mode]
     started = time.perf_counter()
