@@ -128,3 +128,51 @@ async def test_reporter_stops_messages_and_questions_are_limited(emu, office):
     await press(reza, post, f"v1:rly:ask:{code}", "relay.no_stopped")
     assert office.rows("SELECT COUNT(*) FROM relay_questions WHERE status = 'open'")[0][0] == 0
     assert len(relay_events(office, code, "relay.stopped")) == 1
+
+
+async def test_transfer_delete_cancel_and_long_texts(emu, office):
+    """After a transfer the answer waits in the history for whoever takes the report; Cancel
+    and too-long texts relay nothing; a reporter who erased their data cannot be asked."""
+    from tests.e2e.test_e2e_triage import NASRIN, GROUPS
+    citizen = Person(emu, 5704567, "en")
+    code = await file_report(citizen)
+    reza, nasrin = office.people[REZA], office.people[NASRIN]
+    post = await claimed_with_ask_button(emu, office, code)
+
+    await press(reza, post, f"v1:rly:ask:{code}", "relay.check_private")
+    await reza.press("v1:rly:cancel", expect="relay.cancelled")
+    await reza.send("text", "not a question", expect="other.no_report_open")
+    await press(reza, post, f"v1:rly:ask:{code}", "relay.check_private")
+    await reza.send("text", "x" * 1001, expect="relay.too_long")
+    assert office.rows("SELECT COUNT(*) FROM relay_questions")[0][0] == 0
+    mark = emu.mark()
+    await reza.send("text", "Which corner?", expect="relay.asked")
+    await citizen.wait_for("relay.question", after=mark)
+
+    # The report moves to the NGO before the reporter answers: nobody holds it there yet.
+    mark = emu.mark()
+    await press(reza, await posted(emu, office, code), f"v1:tri:xfer:{code}")
+    await press(reza, await posted(emu, office, code), f"v1:tri:to:{code}.ngo",
+                "tri.done_transfer")
+    request = await emu.await_call(lambda c: c.method.startswith("send") and c.error is None
+                                   and c.params["chat_id"] == GROUPS["ngo"], after=mark)
+    message = emu.message(GROUPS["ngo"], request.result["message_id"])
+    await press(nasrin, message, f"v1:tri:accept:{code}", "tri.done_accept")
+    mark = emu.mark()
+    citizen.user.text("The north-east one", reply_to=citizen.message_with_button("v1:rly:ans:"))
+    await citizen.wait_for("relay.answer_kept", after=mark)
+    assert "north-east" in relay_events(office, code, "relay.answered")[0]["detail"]
+    assert not [c for c in emu.calls[mark:] if c.params.get("chat_id") in (REZA, nasrin.id)
+                and "north-east" in text_of(c)]
+    # Reza replying to an old answer prompt of his has nothing pending: he is pointed to the
+    # button, and nothing is relayed.
+    mark = emu.mark()
+    reza.user.text("one more", reply_to=reza.message_with_button("v1:rly:cancel"))
+    await reza.wait_for("relay.use_button", after=mark)
+
+    # Nasrin claims it; the reporter then erases their data: nobody is left to ask.
+    await press(nasrin, await posted(emu, office, code), f"v1:tri:claim:{code}",
+                "tri.done_claim")
+    await citizen.send("text", "/delete", expect="delete.confirm")
+    await citizen.press("v1:priv:erase", expect="delete.done")
+    await nasrin.send("text", f"/ask {code}", expect="relay.no_nobody")
