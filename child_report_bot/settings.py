@@ -101,7 +101,7 @@ class SightingSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    enabled: bool = True
+    link_nearby: bool = True   # False: every report is posted on its own
     radius_m: float = Field(default=200, gt=0, le=5000)
     days: float = Field(default=7, gt=0, le=90)
 

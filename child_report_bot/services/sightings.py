@@ -62,7 +62,7 @@ class Sightings:
         """Inside the submit's transaction: link the new report to an open one of the same
         activity nearby and recent, edit that one's post and tell the citizen; ``True`` if so
         (then the new report gets no post of its own). Danger is never folded."""
-        if (not self.options.enabled or draft.danger or routed.latitude is None
+        if (not self.options.link_nearby or draft.danger or routed.latitude is None
                 or draft.activity in (None, Activity.OTHER)):  # "other" work may be anything
             return False
         now = system_clock()  # reports are stamped by the storage's clock; compare by it too

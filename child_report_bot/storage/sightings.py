@@ -15,6 +15,8 @@ from child_report_bot.domain.outbox import OutboxKind, OutboxStatus, Priority
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
+from child_report_bot.storage.report_changes import tell_reporter
+from child_report_bot.storage.reports import read_report
 
 # Open and posted: a held report (its reporter blocked) or a sighting is never an original.
 _OPEN_ORIGINAL = (
@@ -113,13 +115,33 @@ async def original_of(db: Database, report_id: int) -> int | None:
     return row["original_id"] if row else None
 
 
+async def close_with_original(conn: aiosqlite.Connection, original_id: int, original_code: str,
+                              now: str) -> int:
+    """Inside the transaction closing ``original_id``: its open sightings close with it, as
+    its duplicates (so retention erases them on the same schedule), each reporter told."""
+    rows = await (await conn.execute(
+        "SELECT r.report_id FROM sightings s JOIN reports r USING (report_id)"
+        " WHERE s.original_id = ? AND r.status = 'new'", (original_id,))).fetchall()
+    for row in rows:
+        await conn.execute(
+            "UPDATE reports SET status = 'closed', outcome = 'duplicate', duplicate_of = ?,"
+            " closed_at = ?, version = version + 1, updated_at = ? WHERE report_id = ?",
+            (original_code, now, now, row["report_id"]))
+        await log_event(conn, row["report_id"], None, "report.close", status="closed",
+                        outcome="duplicate", duplicate_of=original_code)
+        await tell_reporter(conn, await read_report(conn, row["report_id"]),
+                            "sighting.closed_with_original")
+    return len(rows)
+
+
 async def unlink(db: Database, report_id: int, code: str, actor_id: int, now: str) -> bool:
-    """Make a sighting a report of its own: waiting from now, posted normally, and the
-    original's post counted down; ``False`` if it was no sighting (any more)."""
+    """Make an open sighting a report of its own: waiting from now, posted normally, and the
+    original's post counted down; ``False`` if it was no open sighting (any more)."""
     async with db.transaction() as conn:
         row = await (await conn.execute(
-            "DELETE FROM sightings WHERE report_id = ? RETURNING original_id",
-            (report_id,))).fetchone()
+            "DELETE FROM sightings WHERE report_id = ? AND EXISTS (SELECT 1 FROM reports"
+            " WHERE report_id = ? AND status = 'new') RETURNING original_id",
+            (report_id, report_id))).fetchone()
         if row is None:
             return False
         report = await (await conn.execute(

@@ -4,10 +4,19 @@ again" and the group gets no second post; a danger report is never folded; staff
 
 from __future__ import annotations
 
+import pytest
+
+from child_report_bot.settings import SightingSettings
 from tests.support.chat import Person, text_of
 from tests.support.flows import AZADI, file_report
 from tests.e2e.test_e2e_triage import GROUPS, MINA, REZA, command, office, posted  # noqa: F401
-from tests.e2e.test_e2e_triage import report_row
+from tests.e2e.test_e2e_triage import press, report_row
+
+
+@pytest.fixture(autouse=True)
+def linking(office):
+    """The shipped setting (the suite's default turns linking off: its tests share a spot)."""
+    office.services.sightings.options = SightingSettings()
 
 NEAR_AZADI = (AZADI[0] + 0.0008, AZADI[1] + 0.0005)   # about 95 m away
 FAR = (AZADI[0] + 0.01, AZADI[1])                     # about 1.1 km away
@@ -84,3 +93,24 @@ async def test_staff_unlink_a_sighting_into_its_own_report(emu, office):
         "SELECT action FROM events e JOIN reports r USING (report_id) WHERE r.code = ?"
         " ORDER BY event_id", (sighting,))]
     assert "sighting.linked" in actions and "sighting.unlinked" in actions
+
+
+async def test_closing_the_original_closes_its_sightings_with_it(emu, office):
+    original = await file_report(Person(emu, 5741234, "en"))
+    await posted(emu, office, original)
+    citizen = Person(emu, 5742345, "en")
+    sighting = await file_report(citizen, pin=NEAR_AZADI)
+    await seen_again_edit(emu, sighting)
+    reza = office.people[REZA]
+    await press(reza, await posted(emu, office, original), f"v1:tri:claim:{original}",
+                "tri.done_claim")
+    mark = emu.mark()
+    await press(reza, await posted(emu, office, original), f"v1:tri:out:{original}.centre",
+                "tri.done_close")
+    told = await citizen.wait_for("sighting.closed_with_original", after=mark)
+    assert sighting in text_of(told)
+    row = report_row(office, sighting)
+    assert (row["status"], row["outcome"], row["duplicate_of"]) == (
+        "closed", "duplicate", original)
+    assert row["closed_at"] is not None          # retention erases it on the usual schedule
+    await command(reza, f"/unlink {sighting}", "sighting.not_sighting")
