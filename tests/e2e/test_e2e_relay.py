@@ -63,7 +63,9 @@ async def test_question_and_answer_cross_without_any_identity(emu, office):
     assert "every evening" in asked[0]["detail"]
     assert len(answered) == 1 and "8 pm" in answered[0]["detail"]
 
-    # A second question, answered through the Answer button this time.
+    # A second question from /show, answered through the Answer button this time.
+    shown = await reza.send("text", f"/show {code}", expect="post.normal")
+    assert f"v1:rly:ask:{code}" in str(shown.params.get("reply_markup"))
     mark = emu.mark()
     await reza.press("v1:rly:ask:", expect="relay.write_question")
     await reza.send("text", "Is an adult with him?", expect="relay.asked")
