@@ -175,6 +175,13 @@ async def test_transfer_delete_cancel_and_long_texts(emu, office):
     # Nasrin claims it; the reporter then erases their data: nobody is left to ask.
     await press(nasrin, await posted(emu, office, code), f"v1:tri:claim:{code}",
                 "tri.done_claim")
+    mark = emu.mark()
+    await nasrin.send("text", f"/ask {code}", expect="relay.write_question")
+    await nasrin.send("text", "Is he still there?", expect="relay.asked")
+    await citizen.wait_for("relay.question", after=mark)
+    await citizen.press("v1:rly:ans:", expect="relay.write_answer")    # about to answer …
     await citizen.send("text", "/delete", expect="delete.confirm")
-    await citizen.press("v1:priv:erase", expect="delete.done")
+    await citizen.press("v1:priv:erase", expect="delete.done")        # … and erases instead
+    assert office.rows("SELECT COUNT(*) FROM relay_pending WHERE user_id = ?",
+                       (citizen.id,))[0][0] == 0
     await nasrin.send("text", f"/ask {code}", expect="relay.no_nobody")

@@ -14,8 +14,9 @@ CREATE TABLE relay_questions (
 CREATE INDEX relay_questions_by_report ON relay_questions (report_id, status, asked_at);
 
 -- The next private text of ``user_id`` is a question (kind 'ask') or an answer ('answer').
+-- Tied to the user's row, so a reporter's /delete takes it too.
 CREATE TABLE relay_pending (
-    user_id     INTEGER PRIMARY KEY,
+    user_id     INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
     kind        TEXT    NOT NULL CHECK (kind IN ('ask', 'answer')),
     report_id   INTEGER NOT NULL REFERENCES reports (report_id) ON DELETE CASCADE,
     question_id INTEGER REFERENCES relay_questions (question_id) ON DELETE CASCADE,
