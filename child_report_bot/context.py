@@ -14,6 +14,8 @@ from child_report_bot.services.intake import ReportIntake
 from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.services.casework import Triage
+from child_report_bot.services.relay import Relay
+from child_report_bot.services.sightings import Sightings
 from child_report_bot.settings import Settings
 from child_report_bot.storage.db import Database
 
@@ -29,6 +31,8 @@ class Services:
     triage: Triage
     fieldwork: Fieldwork
     volunteers: Volunteers
+    relay: Relay | None = None          # issue 14: ask the reporter
+    sightings: Sightings | None = None  # issue 14: repeat sightings
 
     @property
     def routing(self) -> RoutingConfig:

@@ -87,6 +87,26 @@ class VolunteerSettings(BaseModel):
     answer_minutes: float = Field(default=20, gt=0, le=24 * 60)
 
 
+class RelaySettings(BaseModel):
+    """``[relay]``: questions from a report's claimer to its reporter, relayed by the bot."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_open_questions: int = Field(default=5, ge=1, le=50)
+    max_questions_per_hour: int = Field(default=10, ge=1, le=100)
+    max_length: int = Field(default=1000, ge=10, le=3000)
+
+
+class SightingSettings(BaseModel):
+    """``[sightings]``: a new report near an open one of the same activity is a sighting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    link_nearby: bool = True   # False: every report is posted on its own
+    radius_m: float = Field(default=200, gt=0, le=5000)
+    days: float = Field(default=7, gt=0, le=90)
+
+
 class Settings(BaseSettings):
     """All of the bot's settings, validated."""
 
@@ -118,6 +138,8 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     volunteers: VolunteerSettings = VolunteerSettings()
     privacy: PrivacyOptions = PrivacyOptions()
+    relay: RelaySettings = RelaySettings()
+    sightings: SightingSettings = SightingSettings()
 
     _routing_config: RoutingConfig | None = PrivateAttr(default=None)
 
@@ -188,7 +210,8 @@ class Settings(BaseSettings):
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-TABLES = ("queues", "regions", "centres", "rules", "routing", "geocoding", "delivery", "volunteers", "privacy")
+TABLES = ("queues", "regions", "centres", "rules", "routing", "geocoding", "delivery",
+          "volunteers", "privacy", "relay", "sightings")
 
 
 def _env_name(field: str) -> str:

@@ -17,6 +17,9 @@ from child_report_bot.services.casework import Triage
 from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.services.geocoding import AddressLocator
 from child_report_bot.services.intake import ReportIntake
+from child_report_bot.domain.relay import RelayLimits
+from child_report_bot.services.relay import Relay
+from child_report_bot.services.sightings import Sightings
 from child_report_bot.services.volunteers import Volunteers
 from child_report_bot.settings import Settings
 from child_report_bot.storage.db import Database
@@ -54,8 +57,12 @@ def build_services(settings: Settings, db: Database, bot: Bot,
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
                              country_codes=settings.geocoding.country_codes or None, clock=clock)
+    sightings = Sightings(db, settings.sightings, settings.admins, sender.wake, clock)
     intake = ReportIntake(db, routing, locator, chats, settings.admins, sender.wake, clock,
-                          settings.privacy)
+                          settings.privacy, sightings=sightings)
+    relay = Relay(db, RelayLimits(settings.relay.max_open_questions,
+                                  settings.relay.max_questions_per_hour,
+                                  settings.relay.max_length), settings.admins, sender.wake, clock)
     triage = Triage(db, routing, settings.admins, sender.wake, clock)
     volunteers = Volunteers(db, settings.admins, sender.wake,
                             approver_queues=settings.privacy.volunteer_approver_queues)
@@ -65,4 +72,5 @@ def build_services(settings: Settings, db: Database, bot: Bot,
     sender.on_failure = DeliveryFailures(
         RefusalAlerts(db, settings.admins, sender.wake, clock), fieldwork)
     return Services(settings=settings, db=db, intake=intake, sender=sender, triage=triage,
-                    fieldwork=fieldwork, volunteers=volunteers)
+                    fieldwork=fieldwork, volunteers=volunteers, relay=relay,
+                    sightings=sightings)

@@ -46,7 +46,10 @@ def emu():
 def bot_settings(emu, tmp_path, **overrides):
     environ = {"BOT_TOKEN": TOKEN, "BOT_CONFIG": str(ROOT / "config.toml")}
     values = {"database": tmp_path / "bot.sqlite3", "api_url": emu.base_url,
-              "file_url": emu.file_base_url}
+              "file_url": emu.file_base_url,
+              # Most tests file many reports at one crossroads: each must be posted on its
+              # own. The repeat-sighting tests switch linking on.
+              "sightings": {"link_nearby": False}}
     values.update(overrides)
     return load_settings(environ, **values)
 

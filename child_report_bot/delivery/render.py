@@ -9,6 +9,8 @@ Kinds:
 - ``claimer_contact``: the reporter's contact details, to the claimer only;
 - ``volunteer_offer`` / ``volunteer_pin`` / ``volunteer_photo``: the offer (roughly where), and
   after Accept the exact pin and each photo; ``volunteer_cleanup`` deletes them when it ends;
+- ``relay_question`` / ``relay_answer``: a claimer's question to the reporter and the answer
+  back, each naming only the queue or the report (``delivery/relay_render.py``);
 - ``notice``: a localized message to one person, ``payload = {"key": ..., "params": {...}}``,
   in that person's language as stored when it is sent.
 """
@@ -28,6 +30,7 @@ from child_report_bot.ui.post_state import (
     volunteer_offer_text,
 )
 from child_report_bot.ui.queue_post import CAPTION_LIMIT, TEXT_LIMIT, Names, caption
+from child_report_bot.delivery.relay_render import render_relay, seen_again_lines
 from child_report_bot.domain.models import Photo, Report
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.outbox import OutboxKind
@@ -76,6 +79,8 @@ class Renderer:
             return await self._volunteer(item, chat_id)
         if item.kind == OutboxKind.VOLUNTEER_CLEANUP:
             return await self._volunteer_cleanup(item, chat_id)
+        if item.kind in (OutboxKind.RELAY_QUESTION, OutboxKind.RELAY_ANSWER):
+            return await render_relay(self, item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     async def view(self, report: Report, role: str, payload: dict | None = None,
@@ -87,6 +92,7 @@ class Renderer:
         names = Names.of(report, self.routing, language)
         assignment = await live_with_name(self.db, report.report_id)
         status = status_lines(report, role, self.routing, tr, payload, assignment)
+        status += await seen_again_lines(self.db, report.report_id, tr) if role == "main" else []
         limit = CAPTION_LIMIT if photos else TEXT_LIMIT
         text = caption(report, len(photos), names, tr, limit, status)
         assignable = assignment is None and report.latitude is not None

@@ -21,6 +21,8 @@ class OutboxKind(enum.StrEnum):
     VOLUNTEER_PIN = "volunteer_pin"
     VOLUNTEER_PHOTO = "volunteer_photo"      # after Accept: one of the report's photos
     VOLUNTEER_CLEANUP = "volunteer_cleanup"  # the offer ended: delete what the volunteer got
+    RELAY_QUESTION = "relay_question"  # a claimer's question, to the reporter, from "the staff"
+    RELAY_ANSWER = "relay_answer"      # the reporter's answer, to the claimer, from "the reporter"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -20,7 +20,9 @@ def register(application: Application) -> None:
         other_input,
         privacy,
         queue_groups,
+        relay,
         report,
+        sightings,
         staff_admin,
         staff_views,
         tracking,
@@ -31,12 +33,14 @@ def register(application: Application) -> None:
 
     tracking.register(application)
     privacy.register(application)
+    relay.register(application)  # before the report conversation: replies to relayed questions
     report.register(application)
     child_help.register(application)
     queue_groups.register(application)
     triage_buttons.register(application)
     assignment_buttons.register(application)
     blocking.register(application)
+    sightings.register(application)
     staff_admin.register(application)
     staff_views.register(application)
     volunteer_registration.register(application)

@@ -7,13 +7,15 @@ from telegram.ext import Application, MessageHandler, filters
 
 from child_report_bot.context import BotContext
 from child_report_bot.ui.menu import main_menu
+from child_report_bot.handlers.relay import take_relay_text
 from child_report_bot.handlers.triage_buttons import take_note
 
 
 async def unknown_message(update: Update, context: BotContext) -> None:
-    """Text, stickers, voice … with no report open: say how to start one — unless it is the
-    note a staff member was asked for after closing a report."""
-    if update.effective_message.text and await take_note(update, context):
+    """Text, stickers, voice … with no report open: say how to start one — unless it is a
+    relayed question or answer (handlers/relay.py), or the note asked for after closing."""
+    if update.effective_message.text and (await take_relay_text(update, context)
+                                          or await take_note(update, context)):
         return
     await update.effective_message.reply_text(
         context.tr("other.no_report_open"), reply_markup=main_menu(context.tr)

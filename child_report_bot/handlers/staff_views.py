@@ -18,7 +18,8 @@ from child_report_bot.ui.queue_post import TEXT_LIMIT, Names, caption
 from child_report_bot.domain.codes import parse_code
 from child_report_bot.domain.text import parse_whole_number, to_ascii_digits
 from child_report_bot.domain.timefmt import parse_stored, staff_time
-from child_report_bot.domain.triage import Action
+from child_report_bot.domain.triage import Action, Status
+from child_report_bot.ui.relay import ask_again
 from child_report_bot.ui.callback_data import Page, matcher
 from child_report_bot.ui.callback_data import page as page_asked
 from child_report_bot.delivery.render import send_photos
@@ -127,7 +128,8 @@ async def show_command(update: Update, context: BotContext) -> None:
                           action=event.action, actor=_actor_name(event.actor_id, report,
                                                                  names, context, tr)))
     chat = update.effective_chat
-    await chat.send_message(text)
+    claimer = report.claimed_by == user.id and report.status is Status.CLAIMED
+    await chat.send_message(text, reply_markup=ask_again(report.code, tr) if claimer else None)
     await chat.send_message("\n".join(history))
     await send_photos(context.bot, chat.id, photos)
     if report.latitude is not None:

@@ -47,6 +47,7 @@ from child_report_bot.storage.report_changes import (
     edit_post,
     tell_reporter,
 )
+from child_report_bot.storage.sightings import close_with_original
 from child_report_bot.storage.staff import actor as load_actor
 
 logger = logging.getLogger(__name__)
@@ -196,6 +197,7 @@ class Triage:
                 await withdraw_assignment(conn, after)
                 await edit_post(conn, after)
                 await tell_reporter(conn, after, f"reporter.closed_{reason.value}")
+                await close_with_original(conn, after.report_id, after.code, after.closed_at)
                 await ask_for_note(conn, user_id, after.report_id)
         return await self._outcome(decided, after)
 

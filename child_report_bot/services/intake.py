@@ -48,7 +48,7 @@ class ReportIntake:
     def __init__(self, db: Database, routing: RoutingConfig, locator: AddressLocator | None,
                  queue_chats: QueueChats, admins: tuple[int, ...],
                  wake_sender: Callable[[], None], clock: Clock = system_clock,
-                 privacy: PrivacyOptions = PrivacyOptions()) -> None:
+                 privacy: PrivacyOptions = PrivacyOptions(), sightings=None) -> None:
         self.db = db
         self.routing = routing
         self.locator = locator
@@ -57,6 +57,7 @@ class ReportIntake:
         self.wake_sender = wake_sender
         self.clock = clock
         self.privacy = privacy
+        self.sightings = sightings  # services.sightings.Sightings: repeat sightings (issue 14)
 
     async def route(self, draft: Draft, now: dt.datetime | None = None) -> Routed:
         """Where the report is and which queue it goes to (no writes but the geocoding cache)."""
@@ -104,6 +105,8 @@ class ReportIntake:
                                    (report_id,))
                 await log_event(conn, report_id, None, "report.held")
                 return
+            if self.sightings and await self.sightings.fold(conn, report_id, code, draft, routed):
+                return  # a repeat sighting: the open report's post is edited instead
             priority = Priority.URGENT if draft.urgent else Priority.NORMAL
             await outbox.enqueue(conn, f"post:{report_id}", OutboxKind.QUEUE_POST,
                                  queue_id=routed.queue, report_id=report_id, priority=priority)

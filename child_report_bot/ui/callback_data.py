@@ -33,6 +33,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view": frozenset({"queue", "mine"}),  # paging through /queue and /mine
     "asg": frozenset({"menu", "pick", "acc", "dec", "fb"}),  # volunteer assignment
     "blk": frozenset({"ask"}),  # block the reporter of the report (argument: its code)
+    # ask the reporter: ask (a report code), ans / stop (a question id), cancel (no argument)
+    "rly": frozenset({"ask", "ans", "stop", "cancel"}),
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",

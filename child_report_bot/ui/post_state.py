@@ -30,6 +30,7 @@ from child_report_bot.ui.callback_data import (
     make,
 )
 from child_report_bot.i18n import Markup, Translator
+from child_report_bot.ui.relay import ask_button
 
 
 def _queue(routing: RoutingConfig, queue_id: str | None, language: str) -> str:
@@ -118,8 +119,8 @@ def markup(report: Report, photo_count: int, role: str, tr: Translator,
                  _button(tr, "tri.btn_unclaim", TriagePress("unclaim", code))],
                 [_button(tr, "tri.btn_transfer", TriagePress("xfer", code)),
                  _button(tr, "tri.btn_duplicate", TriagePress("dup", code))]]
-        last = [InlineKeyboardButton(tr.plain("block.btn"),
-                                     callback_data=make("blk", "ask", code))]
+        last = [ask_button(code, tr), InlineKeyboardButton(tr.plain("block.btn"),
+                                                           callback_data=make("blk", "ask", code))]
         if assignable:
             last.insert(0, InlineKeyboardButton(tr.plain("asg.btn_assign"),
                                                 callback_data=AssignPress("menu", code).encode()))
