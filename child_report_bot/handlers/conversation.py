@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from child_report_bot.context import BotContext
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.domain.report_draft import InvalidAnswer
 from child_report_bot.i18n import Translator
 
@@ -65,7 +66,7 @@ async def edit_quietly(edit: Awaitable[object]) -> None:
 async def mark_chosen(update: Update, text: str) -> None:
     """Show a pressed button's answer on its message and take the buttons away."""
     query = update.callback_query
-    await query.answer()
+    await answer_quietly(query)
     shown = getattr(query.message, "text_html", None)  # None: too old to be read
     if shown:
         await edit_quietly(query.edit_message_text(f"{shown}\n\n✅ {html.escape(text)}",
@@ -90,7 +91,7 @@ async def reject(update: Update, context: BotContext, conversation: Conversation
              for key, value in params.items()}
     problem = tr(reason, **shown)
     if update.callback_query:
-        await update.callback_query.answer(alert_text(problem), show_alert=True)
+        await answer_quietly(update.callback_query, alert_text(problem), show_alert=True)
         return
     text, markup = conversation.question(state, tr)
     await update.effective_chat.send_message(f"⚠️ {problem}\n\n{text}", reply_markup=markup)

@@ -18,6 +18,7 @@ from child_report_bot.domain.report_draft import Step, next_step
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
 from child_report_bot.handlers.receipts import resend_owed
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
 from child_report_bot.ui import report_views as views
@@ -64,7 +65,7 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
             if await resend_owed(update, context):  # Submit stored it; its reply was lost
                 return ConversationHandler.END
             if update.callback_query:
-                await update.callback_query.answer()
+                await answer_quietly(update.callback_query)
             await update.effective_message.reply_text(
                 context.tr("report.no_draft"), reply_markup=main_menu(context.tr)
             )
@@ -79,7 +80,7 @@ async def acknowledge(update: Update, context: BotContext, answered: Step,
     """Show the answer: on the question itself for a button, or a short line for a reply key."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await answer_quietly(query)
         text, _markup = views.question(answered, stored.draft, context.tr)
         chosen = views.answer_text(answered, stored.draft, context.tr)
         await edit_quietly(query.edit_message_text(f"{text}\n\n✅ {chosen}"))

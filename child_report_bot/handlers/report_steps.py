@@ -12,6 +12,7 @@ from child_report_bot.domain.report_draft import InvalidAnswer, Step
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.handlers.report_flow import advance, answer, reject, stay, with_draft
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import plain
 from child_report_bot.services.photos import MAX_DOWNLOAD, NotAnImage, TooBig, fetch_clean
 from child_report_bot.storage.drafts import StoredDraft
@@ -167,7 +168,7 @@ async def on_photos_button(update: Update, context: BotContext, stored: StoredDr
     if action == "clear":
         d.clear_photos(stored.draft)
         await stay(update, context, stored, Step.PHOTOS)
-        await update.callback_query.answer(context.tr.plain("report.photos_cleared"))
+        await answer_quietly(update.callback_query, context.tr.plain("report.photos_cleared"))
         text, markup = views.photos_prompt(stored.draft, context.tr)
         await update.effective_chat.send_message(text, reply_markup=markup)
         return Step.PHOTOS

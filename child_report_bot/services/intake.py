@@ -124,6 +124,16 @@ class ReportIntake:
         return self._accepted(submitted.report_id, submitted.code, submitted.created,
                               routed.queue, routed.region, bool(draft.danger))
 
+    async def receipt_later(self, chat_id: int, code: str, language: str) -> None:
+        """Queue the code's message for a citizen whose direct reply failed (sent by the
+        outbox with its retries; one per report)."""
+        async with self.db.transaction() as conn:
+            await outbox.enqueue(conn, f"receipt:{code}", OutboxKind.NOTICE, chat_id=chat_id,
+                                 priority=Priority.URGENT,
+                                 payload={"key": "report.received", "language": language,
+                                          "params": {"code": code}})
+        self.wake_sender()
+
     async def _flooding(self, user_id: int) -> Limited | None:
         """``Limited`` if one more report from ``user_id`` passes a limit; tells the admins."""
         now = system_clock()  # reports are stamped by the storage's clock, so count by it too
