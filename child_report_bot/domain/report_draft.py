@@ -118,6 +118,8 @@ class Draft:
     contact_mode: ContactMode | None = None
     contact_phone: str | None = None
     editing: bool = False  # came from the summary: go back there after this step
+    recap: list[int] = dataclasses.field(default_factory=list)  # steps answered on the message
+    # that shows the current question (it was edited from one question into the next)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -159,6 +161,15 @@ class Draft:
 # The fields stored as an enum's value (JSON has no enums).
 _CHOICE_FIELDS = (("activity", Activity), ("age_band", AgeBand),
                   ("location_kind", LocationKind), ("contact_mode", ContactMode))
+
+
+def keep_on_screen(draft: Draft, answered: Step, in_place: bool) -> list[Step]:
+    """The steps whose answers the answered question's message shows from now on; remembered
+    when the next question takes its place there (``in_place``), else the next question's own
+    message starts with none."""
+    shown = list(dict.fromkeys([*map(Step, draft.recap), answered]))
+    draft.recap = [int(step) for step in shown] if in_place else []
+    return shown
 
 
 def next_step(draft: Draft, answered: Step) -> Step:

@@ -14,7 +14,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.report_draft import Step, next_step
+from child_report_bot.domain.report_draft import Step, keep_on_screen, next_step
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
 from child_report_bot.handlers.receipts import resend_owed
@@ -50,6 +50,10 @@ class ReportConversation:
     async def acknowledge(self, update: Update, context: BotContext, state: StoredDraft,
                           answered: Step) -> None:
         await acknowledge(update, context, answered, state)
+
+    def keep(self, state: StoredDraft, answered: Step, tr: Translator,
+             in_place: bool) -> str | None:
+        return views.recap(state.draft, keep_on_screen(state.draft, answered, in_place), tr)
 
 
 REPORT = ReportConversation()

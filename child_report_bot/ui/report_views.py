@@ -174,6 +174,19 @@ SUMMARY_LINES = (
 )
 
 
+# Follow-up steps are shown under the line of the step they belong to.
+_LINE_OF = {Step.ACTIVITY_OTHER: Step.ACTIVITY, Step.ADDRESS: Step.LOCATION,
+            Step.PHONE: Step.CONTACT}
+
+
+def recap(draft: Draft, steps: list[Step], tr: Translator) -> str:
+    """The answers given on one message, a line each, kept above the next question."""
+    labels = dict(SUMMARY_LINES)
+    shown = list(dict.fromkeys(_LINE_OF.get(step, step) for step in steps))
+    return "\n".join(f"✅ {tr(labels[step])}: {answer_text(step, draft, tr)}"
+                     for step in shown if step in labels)
+
+
 def summary(draft: Draft, draft_id: str, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """Every answer, and Submit / Change / Cancel."""
     lines = [tr("summary.title")]
