@@ -58,3 +58,15 @@ async def test_the_answers_stay_readable_on_the_message(emu, bot):
     marked = [line for line in shown.splitlines() if line.startswith("✅")]
     for chosen in ("No", "Selling flowers", "6–12", "2", "Photos: none", "Description: —"):
         assert any(chosen in line for line in marked), chosen
+
+
+async def test_an_edit_telegram_refuses_becomes_a_plain_send(emu, bot):
+    """The question's message cannot be edited (too old, or the Bot API failed): the next
+    question arrives as a message of its own and the conversation goes on."""
+    tara = Person(emu, 7403, "en")
+    await tara.send("text", "/report", expect="report.ask_danger")
+    emu.add_fault("502", method="editMessageText", chat_id=tara.id)
+    asked = await tara.press("v1:rep:danger:no", expect="report.ask_activity")
+    assert asked.method == "sendMessage"
+    await tara.press("v1:rep:act:flowers", expect="report.ask_age")
+    assert [row["step"] for row in bot.rows("SELECT step FROM drafts")] == [4]
