@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, ReplyKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from child_report_bot.context import BotContext
@@ -18,14 +18,18 @@ from child_report_bot.ui.menu import main_menu
 
 logger = logging.getLogger(__name__)
 
+ReplyMarkup = ReplyKeyboardMarkup | ReplyKeyboardRemove
+
 
 async def send_receipt(update: Update, context: BotContext, draft_id: str,
-                       accepted: Accepted) -> None:
-    """Tell the citizen the code (through the outbox if the reply fails); then forget that it
-    was owed."""
+                       accepted: Accepted, text: str | None = None,
+                       markup: ReplyMarkup | None = None) -> None:
+    """Tell the citizen the code (``text``: the receipt unless told another), through the
+    outbox if the reply fails; then forget that it was owed."""
     try:
-        await update.effective_chat.send_message(views.received(accepted, context.tr),
-                                                 reply_markup=main_menu(context.tr))
+        await update.effective_chat.send_message(
+            text or views.received(accepted, context.tr),
+            reply_markup=markup or main_menu(context.tr))
     except TelegramError as exc:
         logger.warning("report %s: the code goes through the outbox (%s)", accepted.code, exc)
         await context.services.intake.receipt_later(update.effective_chat.id, accepted.code,

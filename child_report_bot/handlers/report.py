@@ -94,6 +94,7 @@ def build_conversation() -> ConversationHandler:
     fallbacks = [
         CommandHandler("cancel", summary.cancel),
         _cb(summary.cancel, "discard"),
+        _cb(summary.on_finish, "fin"),
         CommandHandler(["start", "report"], summary.offer_resume),
         MessageHandler(report_text, summary.offer_resume),
         _cb(summary.on_resume, "resume"),

@@ -14,13 +14,18 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.report_draft import Step, keep_on_screen, next_step
+from child_report_bot.domain.limits import Limited
+from child_report_bot.domain.report_draft import (ContactMode, Draft, InvalidAnswer, Step,
+                                                  danger_due,
+                                                  keep_on_screen, next_step, sent_early)
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
-from child_report_bot.handlers.receipts import resend_owed
+from child_report_bot.handlers.receipts import resend_owed, send_receipt
 from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
-from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
+from child_report_bot.storage import receipts
+from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, save_draft
+from child_report_bot.storage.reports import ContactDetails
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.menu import main_menu
 
@@ -102,9 +107,67 @@ async def ask(update: Update, context: BotContext, stored: StoredDraft) -> None:
 
 
 async def advance(update: Update, context: BotContext, stored: StoredDraft,
-                  answered: Step) -> Step:
-    """Save the answer with the next step, acknowledge it, ask the next question."""
+                  answered: Step) -> object:
+    """Save the answer with the next step, acknowledge it, ask the next question.
+
+    Danger first: once the place is known the report is sent at once; after that each answer
+    is written into the same report (before the draft, and before any reply) and the last one
+    ends the conversation instead of the summary."""
+    draft = stored.draft
+    if danger_due(draft):
+        return await _send_now(update, context, stored, answered)
+    if sent_early(draft):
+        await context.services.intake.add_details(draft.report_id, stored.user_id,
+                                                  draft, _contact(update, draft))
+        if next_step(draft, answered) is Step.SUMMARY:
+            return await finish_sent(update, context, stored)
     return await conversation.advance(update, context, REPORT, stored, answered)
+
+
+def _contact(update: Update, draft: Draft) -> ContactDetails | None:
+    if draft.contact_mode in (None, ContactMode.ANONYMOUS):
+        return None
+    user = update.effective_user
+    return ContactDetails(name=user.full_name, username=user.username)
+
+
+async def _send_now(update: Update, context: BotContext, stored: StoredDraft,
+                    answered: Step) -> object:
+    """Store and queue the danger report, tell the citizen (code, call 110), go on asking."""
+    draft, user, tr = stored.draft, update.effective_user, context.tr
+    # Noted before storing: if the reply below is lost, the next tap or /report re-sends it.
+    await receipts.owe(context.db, user.id, stored.draft_id)
+    accepted = await context.services.intake.submit_danger(
+        user.id, stored.chat_id, stored.draft_id, draft, context.language)
+    await answer_quietly(update.callback_query)
+    if isinstance(accepted, Limited):  # nothing sent: the numbers are what matters now
+        await update.effective_chat.send_message(
+            tr("report.limit_reached", hour=tr.digits(accepted.per_hour),
+               day=tr.digits(accepted.per_day)) + "\n\n" + tr("numbers.text"))
+        return stored.step
+    draft.report_id, draft.report_code = accepted.report_id, accepted.code
+    draft.recap = []
+    stored.step = next_step(draft, answered)
+    await save_draft(context.db, stored)
+    await send_receipt(update, context, stored.draft_id, accepted,
+                       views.sent_now(accepted, tr), ReplyKeyboardRemove())
+    if stored.step is Step.SUMMARY:  # every answer was given already (changed from the summary)
+        return await finish_sent(update, context, stored)
+    await ask(update, context, stored)
+    return stored.step
+
+
+async def finish_sent(update: Update, context: BotContext, stored: StoredDraft) -> int:
+    """The optional questions of a sent danger report are over: drop the draft, thank them."""
+    await delete_draft(context.db, stored.user_id)
+    query = update.callback_query
+    if query is not None:
+        await answer_quietly(query)
+        await edit_quietly(query.edit_message_reply_markup(None))
+    await update.effective_chat.send_message(
+        context.tr("danger.all_added", code=stored.draft.report_code),
+        reply_markup=main_menu(context.tr))
+    return ConversationHandler.END
 
 
 async def stay(update: Update, context: BotContext, stored: StoredDraft, step: Step) -> Step:
@@ -120,5 +183,11 @@ async def reject(update: Update, context: BotContext, stored: StoredDraft, reaso
 
 async def answer(update: Update, context: BotContext, stored: StoredDraft, answered: Step,
                  change: Callable[[], object]) -> Step:
-    """Apply ``change`` to the draft and move on, or explain why it does not fit and stay."""
-    return await conversation.answer(update, context, REPORT, stored, answered, change)
+    """Apply ``change`` to the draft and move on, or explain why it does not fit and stay
+    (the toolkit's ``answer``, moving on through the report's own ``advance``)."""
+    try:
+        change()
+    except InvalidAnswer as problem:
+        await reject(update, context, stored, problem.reason, **problem.params)
+        return stored.step
+    return await advance(update, context, stored, answered)

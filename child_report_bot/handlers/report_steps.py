@@ -25,14 +25,13 @@ def _argument(update: Update) -> str:
 
 @with_draft
 async def on_danger(update: Update, context: BotContext, stored: StoredDraft) -> Step:
-    """Yes/no to immediate danger; yes → tell them to call 110/123 now, then go on."""
+    """Yes/no to immediate danger; yes → call 110/123 now, and the place comes next (the report
+    is sent as soon as it is known)."""
     answer = _argument(update)
     if answer not in ("yes", "no"):
         await reject(update, context, stored, "error.choose_button")
         return stored.step
     d.set_danger(stored.draft, answer == "yes")
-    if answer == "yes":
-        await update.effective_chat.send_message(context.tr("report.danger_call_now"))
     return await advance(update, context, stored, Step.DANGER)
 
 

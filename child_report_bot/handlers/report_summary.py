@@ -9,12 +9,14 @@ from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
 from child_report_bot.domain.limits import Limited
-from child_report_bot.domain.report_draft import ContactMode, InvalidAnswer, Step, start_editing
+from child_report_bot.domain.report_draft import (ContactMode, InvalidAnswer, Step, sent_early,
+                                                  start_editing)
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.ui.menu import main_menu
 from child_report_bot.handlers.receipts import resend_owed, send_receipt
-from child_report_bot.handlers.report_flow import ask, edit_quietly, reject, stay, with_draft
+from child_report_bot.handlers.report_flow import (ask, edit_quietly, finish_sent, reject, stay,
+                                                   with_draft)
 from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.storage import receipts
 from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, start_draft
@@ -109,7 +111,11 @@ async def on_cancel_button(update: Update, context: BotContext, stored: StoredDr
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    """/cancel, or "yes, discard": drop the draft; nothing was sent to anyone."""
+    """/cancel, or "yes, discard": drop the draft; nothing was sent to anyone (a danger report
+    already sent stays sent: only its optional questions end)."""
+    stored = await get_draft(context.db, update.effective_user.id)
+    if stored is not None and sent_early(stored.draft):
+        return await finish_sent(update, context, stored)
     if update.callback_query:
         await answer_quietly(update.callback_query)
         await edit_quietly(update.callback_query.edit_message_reply_markup(None))
@@ -118,6 +124,15 @@ async def cancel(update: Update, context: BotContext) -> int:
         context.tr("report.cancelled"), reply_markup=main_menu(context.tr)
     )
     return ConversationHandler.END
+
+
+@with_draft
+async def on_finish(update: Update, context: BotContext, stored: StoredDraft) -> object:
+    """"Finish" on an optional question of a danger report that was sent already."""
+    if not sent_early(stored.draft):
+        await reject(update, context, stored, "error.stale_button")
+        return stored.step
+    return await finish_sent(update, context, stored)
 
 
 @with_draft

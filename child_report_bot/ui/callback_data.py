@@ -24,6 +24,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "rep": frozenset({
         "danger", "act", "age", "count", "addr", "photos", "desc", "contact",
         "submit", "edit", "goto", "cancel", "discard", "back", "resume", "restart",
+        "fin",  # danger first: no more optional questions
     }),
     "lang": frozenset({"set"}),
     "priv": frozenset({"erase", "keep"}),  # /delete: confirm or keep
