@@ -59,7 +59,7 @@ async def test_persian_report_with_pin_and_photo_is_stored(emu, bot):
 async def test_danger_answer_tells_to_call_110_at_once(emu, bot):
     ali = Person(emu, 1002, "fa")
     await ali.send("text", "/report", expect="report.ask_danger")
-    call = await ali.press("v1:rep:danger:yes", expect="report.danger_call_now")
+    call = await ali.press("v1:rep:danger:yes", expect="danger.ask_location")
     assert "110" in text_of(call) and "123" in text_of(call)
 
 
