@@ -105,7 +105,13 @@ def main() -> None:
                         help="where the database files go (default: a temporary folder; the "
                              "disk matters, each submit waits for an fsync)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed for the reports")
+    parser.add_argument("--danger", action="store_true",
+                        help="only the danger-first figure (place given → post in the group)")
     args = parser.parse_args()
+    if args.danger:
+        from bench import danger
+        danger.main(args.quick)
+        return
     mode = "quick" if args.quick else "full"
     routing_n, intake_n, sender_n, bot_n, memory_n = SIZES[mode]
     started = time.perf_counter()
