@@ -2,7 +2,8 @@
 saved in ``drafts`` with its step, its questions and how an answer is acknowledged.
 
 ``ask``, ``reject``, ``advance``, ``answer``, ``stay`` keep the signatures the report's step
-handlers use (the draft first, no conversation argument).
+handlers use (the draft first, no conversation argument). The report's ``advance`` adds danger
+first: the report is sent as soon as the place is known, and later answers update it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from telegram.ext import ConversationHandler
 from child_report_bot.context import BotContext
 from child_report_bot.domain.limits import Limited
 from child_report_bot.domain.report_draft import (ContactMode, Draft, InvalidAnswer, Step,
-                                                  danger_due,
-                                                  keep_on_screen, next_step, sent_early)
+                                                  danger_due, keep_on_screen, next_step,
+                                                  sent_early)
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
 from child_report_bot.handlers.receipts import resend_owed, send_receipt

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from child_report_bot import i18n
+from child_report_bot.privacy_options import PrivacyOptions
 
 from tests.conftest import RunningBot, bot_settings
 from tests.e2e.test_e2e_delivery import ADMIN, GROUPS, bind_all, posts, wait_posted
@@ -88,3 +89,21 @@ async def test_cancel_after_the_place_keeps_the_sent_report(emu, staffed):
     await nima.send("location", *AZADI, expect="danger.sent")
     await nima.send("text", "/cancel", expect="danger.all_added")
     assert staffed.rows("SELECT COUNT(*) FROM reports")[0][0] == 1
+
+
+async def test_past_the_report_limit_danger_still_gets_the_numbers(emu, tmp_path):
+    """A flood limit reached: nothing is sent, and the answer to the place is 110 and 123."""
+    running = await RunningBot(bot_settings(
+        emu, tmp_path, admins=(ADMIN,),
+        privacy=PrivacyOptions(max_reports_per_hour=1, max_reports_per_day=1))).start()
+    try:
+        await bind_all(emu, Person(emu, ADMIN, "en", first_name="Admin"))
+        kian = Person(emu, 7504, "en")
+        await file_danger_report(kian, finish_at="activity")
+        await kian.send("text", "/report", expect="report.ask_danger")
+        await kian.press("v1:rep:danger:yes", expect="danger.ask_location")
+        refused = await kian.send("location", *AZADI, expect="report.limit_reached")
+        assert "110" in refused.params["text"] and "123" in refused.params["text"]
+        assert running.rows("SELECT COUNT(*) FROM reports")[0][0] == 1
+    finally:
+        await running.stop()
