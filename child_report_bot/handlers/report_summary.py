@@ -60,9 +60,9 @@ async def on_resume(update: Update, context: BotContext, stored: StoredDraft) ->
 
 async def on_restart(update: Update, context: BotContext) -> Step:
     """Throw the unfinished report away and begin a new one."""
+    await delete_draft(context.db, update.effective_user.id)
     await answer_quietly(update.callback_query)
     await edit_quietly(update.callback_query.edit_message_reply_markup(None))
-    await delete_draft(context.db, update.effective_user.id)
     return await start_report(update, context)  # its button was answered already
 
 
@@ -84,9 +84,9 @@ async def on_goto(update: Update, context: BotContext, stored: StoredDraft) -> S
     except (KeyError, InvalidAnswer):
         await reject(update, context, stored, "error.invalid_button")
         return stored.step
+    await stay(update, context, stored, step)
     await answer_quietly(update.callback_query)
     await edit_quietly(update.callback_query.edit_message_reply_markup(None))
-    await stay(update, context, stored, step)
     await ask(update, context, stored)
     return step
 
@@ -116,10 +116,10 @@ async def cancel(update: Update, context: BotContext) -> int:
     stored = await get_draft(context.db, update.effective_user.id)
     if stored is not None and sent_early(stored.draft):
         return await finish_sent(update, context, stored)
+    await delete_draft(context.db, update.effective_user.id)
     if update.callback_query:
         await answer_quietly(update.callback_query)
         await edit_quietly(update.callback_query.edit_message_reply_markup(None))
-    await delete_draft(context.db, update.effective_user.id)
     await update.effective_chat.send_message(
         context.tr("report.cancelled"), reply_markup=main_menu(context.tr)
     )
