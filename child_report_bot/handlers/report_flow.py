@@ -87,14 +87,9 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
 
 async def acknowledge(update: Update, context: BotContext, answered: Step,
                       stored: StoredDraft) -> None:
-    """Show the answer: on the question itself for a button, or a short line for a reply key."""
-    query = update.callback_query
-    if query is not None:
-        await answer_quietly(query)
-        text, _markup = views.question(answered, stored.draft, context.tr)
-        chosen = views.answer_text(answered, stored.draft, context.tr)
-        await edit_quietly(query.edit_message_text(f"{text}\n\n✅ {chosen}"))
-    elif answered in REPLY_KEYBOARD_STEPS:
+    """A short line for an answer given at a reply-keyboard step, which takes the keyboard
+    away (a pressed button's answer stays on its own message instead: ``keep``)."""
+    if update.callback_query is None and answered in REPLY_KEYBOARD_STEPS:
         await update.effective_chat.send_message(
             context.tr("report.got_it", answer=views.answer_text(answered, stored.draft,
                                                                  context.tr)),
