@@ -125,9 +125,15 @@ def main() -> None:
                         metavar="N", help="only the million-report part (N reports, default a "
                         "million; the database is kept and reused)")
     parser.add_argument("--xlsx", action="store_true", help="with --million: xlsx exports too")
+    parser.add_argument("--danger", action="store_true",
+                        help="only the danger-first figure (place given → post in the group)")
     args = parser.parse_args()
     if args.million:
         million(args)
+        return
+    if args.danger:
+        from bench import danger
+        danger.main(args.quick)
         return
     mode = "quick" if args.quick else "full"
     routing_n, intake_n, sender_n, bot_n, memory_n = SIZES[mode]

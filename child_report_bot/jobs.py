@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from child_report_bot.context import BotContext
 from child_report_bot.i18n import Translator
 from child_report_bot.services.retention import Retention
+from child_report_bot.domain.report_draft import sent_early
 from child_report_bot.storage.drafts import delete_if_unchanged, stale_drafts
 from child_report_bot.storage.updates import forget_old
 from child_report_bot.storage.users import get_language
@@ -27,11 +28,11 @@ async def expire_drafts(context: BotContext) -> None:
         logger.info("a draft expired at step %s", stored.step.name)
         language = await get_language(context.db, stored.user_id, settings.default_language)
         tr = Translator(language)
+        text = (tr("danger.all_added", code=stored.draft.report_code)  # it was sent already
+                if sent_early(stored.draft) else
+                tr("report.expired", minutes=tr.digits(round(settings.report_timeout_minutes))))
         try:
-            await context.bot.send_message(
-                stored.chat_id,
-                tr("report.expired", minutes=tr.digits(round(settings.report_timeout_minutes))),
-            )
+            await context.bot.send_message(stored.chat_id, text)
         except TelegramError as exc:
             logger.warning("could not tell a citizen their draft expired: %s", exc)
 

@@ -123,6 +123,10 @@ class Draft:
     contact_mode: ContactMode | None = None
     contact_phone: str | None = None
     editing: bool = False  # came from the summary: go back there after this step
+    report_id: int | None = None  # danger: the report was sent as soon as the place was given;
+    report_code: str | None = None  # every later answer updates it
+    recap: list[int] = dataclasses.field(default_factory=list)  # steps answered on the message
+    # that shows the current question (it was edited from one question into the next)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -167,8 +171,49 @@ _CHOICE_FIELDS = (("activity", Activity), ("age_band", AgeBand),
                   ("location_kind", LocationKind), ("contact_mode", ContactMode))
 
 
+def danger_due(draft: Draft) -> bool:
+    """Immediate danger and a place: send the report now, before any other question."""
+    return bool(draft.danger) and draft.location_kind is not None and draft.report_id is None
+
+
+def sent_early(draft: Draft) -> bool:
+    """The report went out already (danger first); the questions left are optional."""
+    return draft.report_id is not None
+
+
+def as_sent(draft: Draft) -> Draft:
+    """The draft as a report can store it while questions are still open (danger first): what
+    was not answered yet is "unsure", one child, anonymous, no photo (none is ever asked for in
+    danger: nobody should take a picture where a child is at risk)."""
+    done = dataclasses.replace(draft, photos=list(draft.photos), recap=list(draft.recap))
+    if done.activity is None:
+        done.activity, done.activity_other = Activity.OTHER, None
+    done.age_band = done.age_band or AgeBand.UNSURE
+    done.children_count = done.children_count or 1
+    if done.contact_mode is None or (done.contact_mode is ContactMode.PHONE
+                                     and not done.contact_phone):
+        done.contact_mode = ContactMode.ANONYMOUS
+    return done
+
+
+def keep_on_screen(draft: Draft, answered: Step, in_place: bool) -> list[Step]:
+    """The steps whose answers the answered question's message shows from now on; remembered
+    when the next question takes its place there (``in_place``), else the next question's own
+    message starts with none."""
+    shown = list(dict.fromkeys([*map(Step, draft.recap), answered]))
+    draft.recap = [int(step) for step in shown] if in_place else []
+    return shown
+
+
 def next_step(draft: Draft, answered: Step) -> Step:
-    """Where to go after ``answered``: its follow-up, the next unanswered step, or the summary."""
+    """Where to go after ``answered``: its follow-up, the next unanswered step, or the summary.
+
+    In danger the place comes first (the report is sent as soon as it is known), and no photo
+    is asked for."""
+    if draft.danger and draft.location_kind is None:
+        return Step.LOCATION
+    if draft.danger:
+        draft.photos_answered = True
     if answered is Step.ACTIVITY and draft.activity is Activity.OTHER and not draft.activity_other:
         return Step.ACTIVITY_OTHER
     if answered is Step.CONTACT and draft.contact_mode is ContactMode.PHONE:

@@ -17,6 +17,7 @@ from child_report_bot.ui.callback_data import matcher, parse, report_press
 from child_report_bot.handlers.refusals import tell
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.handlers.report_posts import pressed_report
+from child_report_bot.handlers.common import answer_quietly
 
 REFUSALS = {
     OfferResult.DENIED: "auth.not_allowed",
@@ -48,7 +49,7 @@ async def on_staff_button(update: Update, context: BotContext) -> None:
     if result.outcome is not OfferResult.DONE:
         await _refuse(update, context, result.outcome)
         return
-    await query.answer(context.tr.plain("asg.offered", code=code))
+    await answer_quietly(query, context.tr.plain("asg.offered", code=code))
     if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
         await edit_quietly(query.edit_message_reply_markup(None))
 
@@ -71,7 +72,7 @@ async def _send_menu(update: Update, context: BotContext, code: str) -> None:
     except Forbidden:  # the claimer never started the bot: the menu cannot reach them
         await tell(update, tr.plain("asg.menu_start_bot"))
         return
-    await query.answer(tr.plain("asg.menu_sent"))
+    await answer_quietly(query, tr.plain("asg.menu_sent"))
 
 
 async def on_volunteer_button(update: Update, context: BotContext) -> None:
@@ -92,14 +93,14 @@ async def on_volunteer_button(update: Update, context: BotContext) -> None:
         return
     tr = context.tr
     if button.action == "acc":
-        await query.answer(tr.plain("asg.thanks_accept"))
+        await answer_quietly(query, tr.plain("asg.thanks_accept"))
         await edit_quietly(query.edit_message_reply_markup(
             post_state.feedback_buttons(int(number), tr)))
     elif button.action == "dec":
-        await query.answer(tr.plain("asg.thanks_decline"))
+        await answer_quietly(query, tr.plain("asg.thanks_decline"))
         await edit_quietly(query.edit_message_reply_markup(None))
     else:
-        await query.answer(tr.plain("asg.feedback_saved"))
+        await answer_quietly(query, tr.plain("asg.feedback_saved"))
         if kind == "police":
             await update.effective_chat.send_message(tr("asg.call_police"))
 

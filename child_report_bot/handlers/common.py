@@ -1,10 +1,12 @@
-"""Commands and menu items outside a report: /start, /help, numbers, /language, /myreports."""
+"""Commands and menu items outside a report: /start, /help, numbers, /language, /myreports;
+and ``answer_quietly``, the one way every handler answers a pressed button."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from child_report_bot.context import BotContext
@@ -17,6 +19,24 @@ from child_report_bot.storage.reports import reports_of_reporter
 from child_report_bot.storage.users import set_language
 
 logger = logging.getLogger(__name__)
+
+
+async def answer_quietly(query: CallbackQuery | None, text: str | None = None, *,
+                         show_alert: bool = False) -> bool:
+    """Answer a pressed button; ``False`` if Telegram refused or could not be reached.
+
+    Telegram forgets a query about 15 s after the press ("query is too old"), and in a surge the
+    press may wait longer than that in the bot's queue: the work the press asked for is already
+    stored (every handler stores first), so a lost answer costs only the spinner and must never
+    abort the handler."""
+    if query is None:
+        return False
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramError as exc:
+        logger.info("a button's answer was not delivered: %s", exc)
+        return False
+    return True
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -58,11 +78,11 @@ async def set_language_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     button = parse(query.data)
     if button.argument not in LANGUAGES:
-        await query.answer(context.tr.plain("error.invalid_button"), show_alert=True)
+        await answer_quietly(query, context.tr.plain("error.invalid_button"), show_alert=True)
         return
     await set_language(context.db, update.effective_user.id, button.argument)
     context.language = button.argument
-    await query.answer()
+    await answer_quietly(query)
     await query.edit_message_text(context.tr("language.set"))
     await update.effective_message.reply_text(
         context.tr("language.menu_updated"), reply_markup=main_menu(context.tr)
@@ -88,7 +108,8 @@ async def my_reports(update: Update, context: BotContext) -> None:
 
 async def invalid_button(update: Update, context: BotContext) -> None:
     """Button data this version cannot read (forged, foreign or from an old release)."""
-    await update.callback_query.answer(context.tr.plain("error.invalid_button"), show_alert=True)
+    await answer_quietly(update.callback_query, context.tr.plain("error.invalid_button"),
+                         show_alert=True)
 
 
 def register(application: Application) -> None:

@@ -8,6 +8,11 @@ registration (``volunteer_registration.py``) are two of them.
 The rule every step follows: change the state, save it together with the next step, and only
 then reply. A crash after the save loses nothing the person was told was received. A domain
 ``InvalidAnswer`` becomes a localized re-ask in one place (``reject``).
+
+A pressed button's answer costs one message call where it can (every citizen shares the bot's
+30 a second): the question's message is edited into "what was answered on it" plus the next
+question (``keep``), and only a question that needs a reply keyboard, or a message Telegram no
+longer lets the bot edit, gets a message of its own.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from telegram import Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 
 from child_report_bot.context import BotContext
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.domain.report_draft import InvalidAnswer
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
 
 logger = logging.getLogger(__name__)
@@ -48,6 +55,11 @@ class Conversation(Protocol[StateT]):
                           answered: Any) -> None:
         """Show that the answer to ``answered`` was taken (on its button, or a short line)."""
 
+    def keep(self, state: StateT, answered: Any, tr: Translator, in_place: bool) -> str | None:
+        """Optional: the answers the pressed question's message shows from now on (``answered``
+        among them), noted in the state (saved next) when the next question takes its place
+        there (``in_place``); ``None`` to acknowledge the answer instead."""
+
 
 def alert_text(text: str) -> str:
     """A catalog text for a callback alert: no HTML, at most 200 characters."""
@@ -65,7 +77,7 @@ async def edit_quietly(edit: Awaitable[object]) -> None:
 async def mark_chosen(update: Update, text: str) -> None:
     """Show a pressed button's answer on its message and take the buttons away."""
     query = update.callback_query
-    await query.answer()
+    await answer_quietly(query)
     shown = getattr(query.message, "text_html", None)  # None: too old to be read
     if shown:
         await edit_quietly(query.edit_message_text(f"{shown}\n\n✅ {html.escape(text)}",
@@ -90,7 +102,7 @@ async def reject(update: Update, context: BotContext, conversation: Conversation
              for key, value in params.items()}
     problem = tr(reason, **shown)
     if update.callback_query:
-        await update.callback_query.answer(alert_text(problem), show_alert=True)
+        await answer_quietly(update.callback_query, alert_text(problem), show_alert=True)
         return
     text, markup = conversation.question(state, tr)
     await update.effective_chat.send_message(f"⚠️ {problem}\n\n{text}", reply_markup=markup)
@@ -104,13 +116,44 @@ async def stay(update: Update, context: BotContext, conversation: Conversation[S
     return step
 
 
+def _editable(update: Update, markup: Any) -> bool:
+    """Whether the next question may take the pressed question's place on its message."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    return (isinstance(message, Message) and message.text is not None
+            and (markup is None or isinstance(markup, InlineKeyboardMarkup)))
+
+
+async def _replace(update: Update, text: str, markup: Any) -> bool:
+    """Edit the pressed message into ``text``; ``False`` if Telegram refused (e.g. too old)."""
+    query = update.callback_query
+    await answer_quietly(query)
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except TelegramError as exc:
+        logger.info("question not edited in place, sent instead: %s", exc)
+        return False
+    return True
+
+
 async def advance(update: Update, context: BotContext, conversation: Conversation[StateT],
                   state: StateT, answered: Any) -> Any:
-    """Save the answer with the next step, acknowledge it, ask the next question."""
+    """Save the answer with the next step; then one call where it can: the pressed question
+    edited into its answers and the next question. Otherwise its answers stay on it (or the
+    answer is acknowledged) and the next question is sent."""
     state.step = conversation.next_step(state, answered)
+    text, markup = conversation.question(state, context.tr)
+    in_place = _editable(update, markup)
+    keep = getattr(conversation, "keep", None)  # a conversation may always acknowledge instead
+    kept = keep(state, answered, context.tr, in_place) if keep else None
     await conversation.save(context, state)
-    await conversation.acknowledge(update, context, state, answered)
-    await ask(update, context, conversation, state)
+    if kept is None or update.callback_query is None:
+        await conversation.acknowledge(update, context, state, answered)
+    elif in_place and await _replace(update, f"{kept}\n\n{text}", markup):
+        return state.step
+    elif not in_place:
+        await _replace(update, kept, None)  # its buttons go, what was chosen stays readable
+    await update.effective_chat.send_message(text, reply_markup=markup)
     return state.step
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, ReplyKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from child_report_bot.context import BotContext
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.domain.report_draft import Draft
 from child_report_bot.domain.intake import Accepted
 from child_report_bot.storage import receipts
@@ -16,12 +18,22 @@ from child_report_bot.ui.menu import main_menu
 
 logger = logging.getLogger(__name__)
 
+ReplyMarkup = ReplyKeyboardMarkup | ReplyKeyboardRemove
+
 
 async def send_receipt(update: Update, context: BotContext, draft_id: str,
-                       accepted: Accepted) -> None:
-    """Tell the citizen the code; only then forget that it was owed."""
-    await update.effective_chat.send_message(views.received(accepted, context.tr),
-                                             reply_markup=main_menu(context.tr))
+                       accepted: Accepted, text: str | None = None,
+                       markup: ReplyMarkup | None = None) -> None:
+    """Tell the citizen the code (``text``: the receipt unless told another), through the
+    outbox if the reply fails; then forget that it was owed."""
+    try:
+        await update.effective_chat.send_message(
+            text or views.received(accepted, context.tr),
+            reply_markup=markup or main_menu(context.tr))
+    except TelegramError as exc:
+        logger.warning("report %s: the code goes through the outbox (%s)", accepted.code, exc)
+        await context.services.intake.receipt_later(update.effective_chat.id, accepted.code,
+                                                    context.language)
     await receipts.paid(context.db, update.effective_user.id, draft_id)
 
 
@@ -41,6 +53,6 @@ async def resend_owed(update: Update, context: BotContext) -> bool:
                                                     context.language, None)
     logger.info("report %s: code sent again (the first reply was lost)", accepted.code)
     if update.callback_query:
-        await update.callback_query.answer()
+        await answer_quietly(update.callback_query)
     await send_receipt(update, context, draft_id, accepted)
     return True

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 
 from child_report_bot.context import BotContext
 from child_report_bot.handlers.refusal_quota import GROUP_REFUSALS
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.storage.events import log_event
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ async def tell(update: Update, text: str) -> None:
     """An alert on the pressed button, else a reply to the message; a failure is only logged."""
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
+            await answer_quietly(update.callback_query, text, show_alert=True)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(text)
     except TelegramError as exc:

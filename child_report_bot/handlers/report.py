@@ -22,6 +22,7 @@ from child_report_bot.handlers import report_summary as summary
 from child_report_bot.ui.callback_data import matcher
 from child_report_bot.ui.menu import any_menu_text, menu_text
 from child_report_bot.handlers.report_flow import reject, with_draft
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.storage.drafts import StoredDraft
 from child_report_bot.storage.persistence import REPORT_CONVERSATION
 
@@ -45,7 +46,8 @@ async def wrong_input(update: Update, context: BotContext, stored: StoredDraft) 
 @with_draft
 async def stale_button(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """A report button that belongs to another step (an old message): explain, change nothing."""
-    await update.callback_query.answer(context.tr.plain("error.stale_button"), show_alert=True)
+    await answer_quietly(update.callback_query, context.tr.plain("error.stale_button"),
+                         show_alert=True)
     return stored.step
 
 
@@ -92,6 +94,7 @@ def build_conversation() -> ConversationHandler:
     fallbacks = [
         CommandHandler("cancel", summary.cancel),
         _cb(summary.cancel, "discard"),
+        _cb(summary.on_finish, "fin"),
         CommandHandler(["start", "report"], summary.offer_resume),
         MessageHandler(report_text, summary.offer_resume),
         _cb(summary.on_resume, "resume"),

@@ -2,7 +2,8 @@
 saved in ``drafts`` with its step, its questions and how an answer is acknowledged.
 
 ``ask``, ``reject``, ``advance``, ``answer``, ``stay`` keep the signatures the report's step
-handlers use (the draft first, no conversation argument).
+handlers use (the draft first, no conversation argument). The report's ``advance`` adds danger
+first: the report is sent as soon as the place is known, and later answers update it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from child_report_bot.context import BotContext
-from child_report_bot.domain.report_draft import Step, next_step
+from child_report_bot.domain.limits import Limited
+from child_report_bot.domain.report_draft import (ContactMode, Draft, InvalidAnswer, Step,
+                                                  danger_due, keep_on_screen, next_step,
+                                                  sent_early)
 from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
-from child_report_bot.handlers.receipts import resend_owed
+from child_report_bot.handlers.receipts import resend_owed, send_receipt
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
-from child_report_bot.storage.drafts import StoredDraft, get_draft, save_draft
+from child_report_bot.storage import receipts
+from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, save_draft
+from child_report_bot.storage.reports import ContactDetails
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.menu import main_menu
 
@@ -50,6 +57,10 @@ class ReportConversation:
                           answered: Step) -> None:
         await acknowledge(update, context, answered, state)
 
+    def keep(self, state: StoredDraft, answered: Step, tr: Translator,
+             in_place: bool) -> str | None:
+        return views.recap(state.draft, keep_on_screen(state.draft, answered, in_place), tr)
+
 
 REPORT = ReportConversation()
 
@@ -64,7 +75,7 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
             if await resend_owed(update, context):  # Submit stored it; its reply was lost
                 return ConversationHandler.END
             if update.callback_query:
-                await update.callback_query.answer()
+                await answer_quietly(update.callback_query)
             await update.effective_message.reply_text(
                 context.tr("report.no_draft"), reply_markup=main_menu(context.tr)
             )
@@ -76,14 +87,9 @@ def with_draft(callback: StepCallback) -> Callable[[Update, BotContext], Awaitab
 
 async def acknowledge(update: Update, context: BotContext, answered: Step,
                       stored: StoredDraft) -> None:
-    """Show the answer: on the question itself for a button, or a short line for a reply key."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        text, _markup = views.question(answered, stored.draft, context.tr)
-        chosen = views.answer_text(answered, stored.draft, context.tr)
-        await edit_quietly(query.edit_message_text(f"{text}\n\n✅ {chosen}"))
-    elif answered in REPLY_KEYBOARD_STEPS:
+    """A short line for an answer given at a reply-keyboard step, which takes the keyboard
+    away (a pressed button's answer stays on its own message instead: ``keep``)."""
+    if update.callback_query is None and answered in REPLY_KEYBOARD_STEPS:
         await update.effective_chat.send_message(
             context.tr("report.got_it", answer=views.answer_text(answered, stored.draft,
                                                                  context.tr)),
@@ -97,9 +103,67 @@ async def ask(update: Update, context: BotContext, stored: StoredDraft) -> None:
 
 
 async def advance(update: Update, context: BotContext, stored: StoredDraft,
-                  answered: Step) -> Step:
-    """Save the answer with the next step, acknowledge it, ask the next question."""
+                  answered: Step) -> object:
+    """Save the answer with the next step, acknowledge it, ask the next question.
+
+    Danger first: once the place is known the report is sent at once; after that each answer
+    is written into the same report (before the draft, and before any reply) and the last one
+    ends the conversation instead of the summary."""
+    draft = stored.draft
+    if danger_due(draft):
+        return await _send_now(update, context, stored, answered)
+    if sent_early(draft):
+        await context.services.intake.add_details(draft.report_id, stored.user_id,
+                                                  draft, _contact(update, draft))
+        if next_step(draft, answered) is Step.SUMMARY:
+            return await finish_sent(update, context, stored)
     return await conversation.advance(update, context, REPORT, stored, answered)
+
+
+def _contact(update: Update, draft: Draft) -> ContactDetails | None:
+    if draft.contact_mode in (None, ContactMode.ANONYMOUS):
+        return None
+    user = update.effective_user
+    return ContactDetails(name=user.full_name, username=user.username)
+
+
+async def _send_now(update: Update, context: BotContext, stored: StoredDraft,
+                    answered: Step) -> object:
+    """Store and queue the danger report, tell the citizen (code, call 110), go on asking."""
+    draft, user, tr = stored.draft, update.effective_user, context.tr
+    # Noted before storing: if the reply below is lost, the next tap or /report re-sends it.
+    await receipts.owe(context.db, user.id, stored.draft_id)
+    accepted = await context.services.intake.submit_danger(
+        user.id, stored.chat_id, stored.draft_id, draft, context.language)
+    await answer_quietly(update.callback_query)
+    if isinstance(accepted, Limited):  # nothing sent: the numbers are what matters now
+        await update.effective_chat.send_message(
+            tr("report.limit_reached", hour=tr.digits(accepted.per_hour),
+               day=tr.digits(accepted.per_day)) + "\n\n" + tr("numbers.text"))
+        return stored.step
+    draft.report_id, draft.report_code = accepted.report_id, accepted.code
+    draft.recap = []
+    stored.step = next_step(draft, answered)
+    await save_draft(context.db, stored)
+    await send_receipt(update, context, stored.draft_id, accepted,
+                       views.sent_now(accepted, tr), ReplyKeyboardRemove())
+    if stored.step is Step.SUMMARY:  # every answer was given already (changed from the summary)
+        return await finish_sent(update, context, stored)
+    await ask(update, context, stored)
+    return stored.step
+
+
+async def finish_sent(update: Update, context: BotContext, stored: StoredDraft) -> int:
+    """The optional questions of a sent danger report are over: drop the draft, thank them."""
+    await delete_draft(context.db, stored.user_id)
+    query = update.callback_query
+    if query is not None:
+        await answer_quietly(query)
+        await edit_quietly(query.edit_message_reply_markup(None))
+    await update.effective_chat.send_message(
+        context.tr("danger.all_added", code=stored.draft.report_code),
+        reply_markup=main_menu(context.tr))
+    return ConversationHandler.END
 
 
 async def stay(update: Update, context: BotContext, stored: StoredDraft, step: Step) -> Step:
@@ -115,5 +179,11 @@ async def reject(update: Update, context: BotContext, stored: StoredDraft, reaso
 
 async def answer(update: Update, context: BotContext, stored: StoredDraft, answered: Step,
                  change: Callable[[], object]) -> Step:
-    """Apply ``change`` to the draft and move on, or explain why it does not fit and stay."""
-    return await conversation.answer(update, context, REPORT, stored, answered, change)
+    """Apply ``change`` to the draft and move on, or explain why it does not fit and stay
+    (the toolkit's ``answer``, moving on through the report's own ``advance``)."""
+    try:
+        change()
+    except InvalidAnswer as problem:
+        await reject(update, context, stored, problem.reason, **problem.params)
+        return stored.step
+    return await advance(update, context, stored, answered)

@@ -12,6 +12,7 @@ from child_report_bot.domain.report_draft import InvalidAnswer, Step
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.handlers.report_flow import advance, answer, reject, stay, with_draft
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import plain
 from child_report_bot.services.photos import MAX_DOWNLOAD, NotAnImage, TooBig, fetch_clean
 from child_report_bot.storage.drafts import StoredDraft
@@ -24,14 +25,13 @@ def _argument(update: Update) -> str:
 
 @with_draft
 async def on_danger(update: Update, context: BotContext, stored: StoredDraft) -> Step:
-    """Yes/no to immediate danger; yes → tell them to call 110/123 now, then go on."""
+    """Yes/no to immediate danger; yes → call 110/123 now, and the place comes next (the report
+    is sent as soon as it is known)."""
     answer = _argument(update)
     if answer not in ("yes", "no"):
         await reject(update, context, stored, "error.choose_button")
         return stored.step
     d.set_danger(stored.draft, answer == "yes")
-    if answer == "yes":
-        await update.effective_chat.send_message(context.tr("report.danger_call_now"))
     return await advance(update, context, stored, Step.DANGER)
 
 
@@ -167,7 +167,7 @@ async def on_photos_button(update: Update, context: BotContext, stored: StoredDr
     if action == "clear":
         d.clear_photos(stored.draft)
         await stay(update, context, stored, Step.PHOTOS)
-        await update.callback_query.answer(context.tr.plain("report.photos_cleared"))
+        await answer_quietly(update.callback_query, context.tr.plain("report.photos_cleared"))
         text, markup = views.photos_prompt(stored.draft, context.tr)
         await update.effective_chat.send_message(text, reply_markup=markup)
         return Step.PHOTOS

@@ -20,6 +20,7 @@ from child_report_bot.domain.triage import Action, CloseReason, Status
 from child_report_bot.handlers.refusals import tell
 from child_report_bot.handlers.report_flow import edit_quietly
 from child_report_bot.handlers.report_posts import post_role, pressed_report
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.services.casework import Result, Verdict
 from child_report_bot.storage.report_changes import drop_note_request, set_note
@@ -89,7 +90,7 @@ async def _answer(update: Update, context: BotContext, action: str, result: Resu
     query, tr = update.callback_query, context.tr
     report = result.report
     if result.verdict is Verdict.DONE:
-        await query.answer(tr.plain(DONE_KEYS[action], code=report.code))
+        await answer_quietly(query, tr.plain(DONE_KEYS[action], code=report.code))
         if action in ("out", "dupof"):
             await _ask_for_note(update, context, report)
         return
@@ -133,7 +134,7 @@ async def _menu(update: Update, context: BotContext, action: str, report: Report
         photos = await photos_of(context.db, report.report_id)
         markup = post_state.markup(report, len(photos),
                                    post_role(report, query.message) or "main", tr)
-    await query.answer()
+    await answer_quietly(query)
     await edit_quietly(query.edit_message_reply_markup(markup))
 
 

@@ -19,6 +19,7 @@ from child_report_bot.domain.text import parse_whole_number
 from child_report_bot.domain.volunteers import Approval
 from child_report_bot.handlers.conversation import alert_text, edit_quietly
 from child_report_bot.handlers.refusals import refuse
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.ui import volunteer_views as views
 from child_report_bot.ui.callback_data import matcher, parse
 
@@ -87,13 +88,13 @@ async def approve_button(update: Update, context: BotContext) -> None:
     query, tr, volunteers = update.callback_query, context.tr, context.services.volunteers
     target = _target(parse(query.data).argument)
     if target is None:
-        await query.answer(tr.plain("error.invalid_button"), show_alert=True)
+        await answer_quietly(query, tr.plain("error.invalid_button"), show_alert=True)
         return
     if not await _authorized(update, context, "approve", target):
         return
     outcome = await volunteers.approve(target, update.effective_user.id)
     text = tr(views.APPROVAL[outcome], user_id=target)
-    await query.answer(alert_text(text), show_alert=outcome is not Approval.APPROVED)
+    await answer_quietly(query, alert_text(text), show_alert=outcome is not Approval.APPROVED)
     card = views.approved_card(await volunteers.get(target), text, tr,
                                volunteers.sees_contact(update.effective_user.id))
     await edit_quietly(query.edit_message_text(card, reply_markup=None))

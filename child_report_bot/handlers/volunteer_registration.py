@@ -30,6 +30,7 @@ from telegram.warnings import PTBUserWarning
 from child_report_bot.context import BotContext
 from child_report_bot.domain.volunteers import Availability, Step, VolunteerStatus
 from child_report_bot.handlers.conversation import alert_text
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.handlers.volunteer_steps import (
     begin,
     finish,
@@ -116,7 +117,7 @@ async def busy(update: Update, context: BotContext) -> int:
 
 async def stale_button(update: Update, context: BotContext) -> Step:
     """A registration button of an earlier message or step."""
-    await update.callback_query.answer(alert_text(context.tr("vol.stale_button")),
+    await answer_quietly(update.callback_query, alert_text(context.tr("vol.stale_button")),
                                        show_alert=True)
     return registration_of(context).step
 
@@ -192,7 +193,7 @@ async def button_outside(update: Update, context: BotContext) -> None:
         key = "vol.already_submitted"
     elif action == "leave" and volunteer is not None and volunteer.status is VolunteerStatus.LEFT:
         key = "vol.already_left"
-    await query.answer(alert_text(context.tr(key)), show_alert=True)
+    await answer_quietly(query, alert_text(context.tr(key)), show_alert=True)
 
 
 def _registration_button(data: object) -> bool:

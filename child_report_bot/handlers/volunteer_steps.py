@@ -17,6 +17,7 @@ from child_report_bot.domain import volunteers as d
 from child_report_bot.domain.report_draft import InvalidAnswer
 from child_report_bot.domain.volunteers import Registration, Step
 from child_report_bot.handlers.conversation import answer, ask, edit_quietly, mark_chosen, reject
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.i18n import Translator
 from child_report_bot.ui import volunteer_views as views
 from child_report_bot.ui.callback_data import parse
@@ -86,7 +87,7 @@ async def finish(update: Update, context: BotContext, text: str) -> int:
 
 async def take_buttons_away(update: Update) -> None:
     """Answer the press and take the buttons off its message."""
-    await update.callback_query.answer()
+    await answer_quietly(update.callback_query)
     await edit_quietly(update.callback_query.edit_message_reply_markup(reply_markup=None))
 
 
@@ -133,7 +134,7 @@ async def on_language(update: Update, context: BotContext) -> Step:
         d.toggle_language(registration, parse(query.data).argument)
     except InvalidAnswer as problem:
         return await reject_here(update, context, problem.reason, **problem.params)
-    await query.answer()
+    await answer_quietly(query)
     await edit_quietly(query.edit_message_reply_markup(
         reply_markup=views.languages_keyboard(registration, context.tr)))
     return Step.LANGUAGES

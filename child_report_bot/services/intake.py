@@ -19,12 +19,13 @@ from child_report_bot.domain.intake import Accepted
 from child_report_bot.domain.limits import Limited, over_limit
 from child_report_bot.domain.outbox import OutboxKind, Priority
 from child_report_bot.domain.regions import Region
-from child_report_bot.domain.report_draft import Draft, LocationKind
+from child_report_bot.domain.report_draft import Draft, LocationKind, as_sent
 from child_report_bot.domain.routing import ReportFacts, RoutingConfig
 from child_report_bot.services.geocoding import AddressLocator
-from child_report_bot.storage import blocks, outbox
+from child_report_bot.storage import blocks, early_reports, outbox
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.events import log_event
+from child_report_bot.storage.report_changes import edit_post
 from child_report_bot.privacy_options import PrivacyOptions
 from child_report_bot.storage.reports import (ContactDetails, Routed, get_report_for_draft,
                                               recent_counts, submit_draft)
@@ -98,22 +99,10 @@ class ReportIntake:
 
         async def queue_the_post(conn: aiosqlite.Connection, report_id: int, code: str) -> None:
             nonlocal held
-            if await blocks.is_blocked(conn, user_id):
-                # Stored, never posted: not waiting, so no reminder or escalation either.
-                held = True
-                await conn.execute("UPDATE reports SET waiting_since = NULL WHERE report_id = ?",
-                                   (report_id,))
-                await log_event(conn, report_id, None, "report.held")
-                return
-            if self.sightings and await self.sightings.fold(conn, report_id, code, draft, routed):
-                return  # a repeat sighting: the open report's post is edited instead
-            priority = Priority.URGENT if draft.urgent else Priority.NORMAL
-            await outbox.enqueue(conn, f"post:{report_id}", OutboxKind.QUEUE_POST,
-                                 queue_id=routed.queue, report_id=report_id, priority=priority)
-            if routed.queue not in chats:  # held until a group is bound; the admins must know
-                await outbox.alert_admins(conn, self.admins, f"unbound:{routed.queue}",
-                                          "admin.queue_unbound",
-                                          {"queue_id": routed.queue, "code": code}, self.clock)
+            sighting = ((lambda: self.sightings.fold(conn, report_id, code, draft, routed))
+                        if self.sightings else None)
+            held = await self._queue_post(conn, user_id, routed.queue, report_id, code,
+                                          draft.urgent, chats, sighting)
 
         submitted = await submit_draft(self.db, user_id, draft_id, language, contact, routed,
                                        on_stored=queue_the_post)
@@ -126,6 +115,79 @@ class ReportIntake:
             self.wake_sender()
         return self._accepted(submitted.report_id, submitted.code, submitted.created,
                               routed.queue, routed.region, bool(draft.danger))
+
+    async def _queue_post(self, conn: aiosqlite.Connection, user_id: int, queue_id: str,
+                          report_id: int, code: str, urgent: bool, chats: dict[str, int],
+                          sighting: Callable[[], Awaitable[bool]] | None = None) -> bool:
+        """Queue the report's post in the caller's transaction; ``True`` if it is held instead
+        (its reporter is blocked). ``sighting`` links a repeat sighting to the open report it
+        repeats (whose post is then edited, and this one gets none)."""
+        if await blocks.is_blocked(conn, user_id):
+            # Stored, never posted: not waiting, so no reminder or escalation either.
+            await conn.execute("UPDATE reports SET waiting_since = NULL WHERE report_id = ?",
+                               (report_id,))
+            await log_event(conn, report_id, None, "report.held")
+            return True
+        if sighting is not None and await sighting():
+            return False
+        priority = Priority.URGENT if urgent else Priority.NORMAL
+        await outbox.enqueue(conn, f"post:{report_id}", OutboxKind.QUEUE_POST,
+                             queue_id=queue_id, report_id=report_id, priority=priority)
+        if queue_id not in chats:  # held until a group is bound; the admins must know
+            await outbox.alert_admins(conn, self.admins, f"unbound:{queue_id}",
+                                      "admin.queue_unbound",
+                                      {"queue_id": queue_id, "code": code}, self.clock)
+        return False
+
+    async def submit_danger(self, user_id: int, chat_id: int, draft_id: str, draft: Draft,
+                            language: str) -> Accepted | Limited:
+        """Danger first: store and queue the report as soon as its place is known, urgent,
+        while the draft stays open for the optional questions; a repeat returns the first."""
+        earlier = await get_report_for_draft(self.db, draft_id)
+        if earlier is not None:
+            return self._accepted(earlier.report_id, earlier.code, False,
+                                  earlier.queue, earlier.region, earlier.danger)
+        limited = await self._flooding(user_id)
+        if limited is not None:
+            return limited
+        sent = as_sent(draft)
+        routed = await self.route(sent)
+        chats = await self.queue_chats()
+        async with self.db.transaction() as conn:
+            report_id, code = await early_reports.store_early(conn, user_id, chat_id, draft_id,
+                                                              language, sent, routed)
+            held = await self._queue_post(conn, user_id, routed.queue, report_id, code, True,
+                                          chats)
+        if held:
+            logger.info("report %s held: its reporter is blocked", code)
+        else:
+            logger.info("report %s → queue %s at once (danger, rule %s)", code, routed.queue,
+                        routed.rule)
+            metrics.REPORTS.labels(routed.queue).inc()
+            self.wake_sender()
+        return self._accepted(report_id, code, True, routed.queue, routed.region, True)
+
+    async def add_details(self, report_id: int, user_id: int, draft: Draft,
+                          contact: ContactDetails | None) -> None:
+        """An optional answer after a danger report was sent: into the same report, and its
+        post edited in place through the outbox (no second post)."""
+        async with self.db.transaction() as conn:
+            report = await early_reports.add_details(conn, report_id, user_id, as_sent(draft),
+                                                     contact)
+            if report is not None:
+                await edit_post(conn, report)
+        if report is not None and report.post_message_id is not None:
+            self.wake_sender()
+
+    async def receipt_later(self, chat_id: int, code: str, language: str) -> None:
+        """Queue the code's message for a citizen whose direct reply failed (sent by the
+        outbox with its retries; one per report)."""
+        async with self.db.transaction() as conn:
+            await outbox.enqueue(conn, f"receipt:{code}", OutboxKind.NOTICE, chat_id=chat_id,
+                                 priority=Priority.URGENT,
+                                 payload={"key": "report.received", "language": language,
+                                          "params": {"code": code}})
+        self.wake_sender()
 
     async def _flooding(self, user_id: int) -> Limited | None:
         """``Limited`` if one more report from ``user_id`` passes a limit; tells the admins."""

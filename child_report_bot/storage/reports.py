@@ -265,3 +265,12 @@ async def recent_counts(db: Database, user_id: int, hour_ago: str,
         (hour_ago, user_id, user_id, day_ago),
     )
     return int(row[0]), int(row[1]), row[2]
+
+
+async def insert_report(conn: aiosqlite.Connection, user_id: int, chat_id: int, draft_id: str,
+                        language: str, draft: Draft, contact: ContactDetails | None,
+                        routed: Routed) -> tuple[int, str]:
+    """Insert a report for a draft that stays open (danger first, ``storage/early_reports``),
+    inside the caller's transaction; (report_id, code)."""
+    return await _insert_report(conn, user_id, chat_id, draft_id, language, draft, contact,
+                                routed)

@@ -24,6 +24,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "rep": frozenset({
         "danger", "act", "age", "count", "addr", "photos", "desc", "contact",
         "submit", "edit", "goto", "cancel", "discard", "back", "resume", "restart",
+        "fin",  # danger first: no more optional questions
     }),
     "lang": frozenset({"set"}),
     "kid": frozenset({"send", "no"}),  # a child's own request for help: send it, or not

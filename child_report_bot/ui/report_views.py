@@ -23,6 +23,7 @@ from child_report_bot.domain.report_draft import (
     Draft,
     LocationKind,
     Step,
+    sent_early,
 )
 from child_report_bot.ui.callback_data import make
 from child_report_bot.i18n import Markup, Translator
@@ -57,10 +58,22 @@ def phone_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
     )
 
 
-def question(
-    step: Step, draft: Draft, tr: Translator
-) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup | None]:
-    """The text and keyboard that ask for ``step``."""
+Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+def question(step: Step, draft: Draft, tr: Translator) -> tuple[str, Keyboard]:
+    """The text and keyboard that ask for ``step``; once a danger report was sent, every
+    question left is optional and offers "Finish"."""
+    if step is Step.LOCATION and draft.danger:
+        return tr("danger.ask_location"), location_keyboard(tr)
+    text, markup = _question(step, draft, tr)
+    if not sent_early(draft) or isinstance(markup, ReplyKeyboardMarkup):
+        return text, markup
+    rows = list(markup.inline_keyboard) if markup else []
+    return text, InlineKeyboardMarkup([*rows, [_button(tr, "danger.btn_finish", "fin")]])
+
+
+def _question(step: Step, draft: Draft, tr: Translator) -> tuple[str, Keyboard]:
     if step is Step.DANGER:
         return tr("report.ask_danger"), InlineKeyboardMarkup([
             [_button(tr, "report.btn_danger_yes", "danger", "yes")],
@@ -174,6 +187,19 @@ SUMMARY_LINES = (
 )
 
 
+# Follow-up steps are shown under the line of the step they belong to.
+_LINE_OF = {Step.ACTIVITY_OTHER: Step.ACTIVITY, Step.ADDRESS: Step.LOCATION,
+            Step.PHONE: Step.CONTACT}
+
+
+def recap(draft: Draft, steps: list[Step], tr: Translator) -> str:
+    """The answers given on one message, a line each, kept above the next question."""
+    labels = dict(SUMMARY_LINES)
+    shown = list(dict.fromkeys(_LINE_OF.get(step, step) for step in steps))
+    return "\n".join(f"✅ {tr(labels[step])}: {answer_text(step, draft, tr)}"
+                     for step in shown if step in labels)
+
+
 def summary(draft: Draft, draft_id: str, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """Every answer, and Submit / Change / Cancel."""
     lines = [tr("summary.title")]
@@ -219,17 +245,26 @@ def phone_list(phones: tuple[str, ...] | list[str]) -> Markup:
     return Markup(" · ".join(f"<code>{escape(phone)}</code>" for phone in phones))
 
 
-def received(accepted: Accepted, tr: Translator) -> str:
-    """After Submit: the code, who will handle it and how to reach them, what happens next."""
+def _who_handles(accepted: Accepted, tr: Translator) -> list[str]:
     queue, region = accepted.queue, accepted.region
-    lines = [tr("report.received", code=accepted.code)]
-    if accepted.danger:
-        lines.append(tr("report.danger_call_again"))
-    lines.append(tr("report.handled_by", organisation=queue.title(tr.language),
-                    phones=phone_list(queue.phones)) if queue.phones
-                 else tr("report.handled_by_no_phone", organisation=queue.title(tr.language)))
+    lines = [tr("report.handled_by", organisation=queue.title(tr.language),
+                phones=phone_list(queue.phones)) if queue.phones
+             else tr("report.handled_by_no_phone", organisation=queue.title(tr.language))]
     if region is not None and region.phones:
         lines.append(tr("report.local_numbers", region=region.title(tr.language),
                         phones=phone_list(region.phones)))
-    lines.append(tr("report.what_next"))
-    return "\n\n".join(lines)
+    return lines
+
+
+def received(accepted: Accepted, tr: Translator) -> str:
+    """After Submit: the code, who will handle it and how to reach them, what happens next."""
+    lines = [tr("report.received", code=accepted.code)]
+    if accepted.danger:
+        lines.append(tr("report.danger_call_again"))
+    return "\n\n".join([*lines, *_who_handles(accepted, tr), tr("report.what_next")])
+
+
+def sent_now(accepted: Accepted, tr: Translator) -> str:
+    """Danger first: the report is with its queue already; call 110; more questions follow."""
+    lines = [tr("danger.sent", code=accepted.code), tr("report.danger_call_again")]
+    return "\n\n".join([*lines, *_who_handles(accepted, tr), tr("danger.more_questions")])

@@ -70,6 +70,11 @@ async def test_sigkill_while_the_bot_api_fails_then_restart_posts_each_report_on
     restart — each exactly once."""
     database = tmp_path / "bot.sqlite3"
     group = -1001100  # danger → 110 whatever the hour (this process's clock is the real one)
+
+    def posted(call) -> bool:  # a danger report asks for no photo: its post is a text
+        return (call.method == "sendMessage" and call.params.get("chat_id") == group
+                and "R-" in text_of(call))
+
     with open(tmp_path / "bot.log", "wb") as log:
         process = await start_bot_process(emu, database, log, admins="9000")
         try:
@@ -81,21 +86,21 @@ async def test_sigkill_while_the_bot_api_fails_then_restart_posts_each_report_on
                                  if params.get("chat_id") == group else None)
             citizen = Person(emu, 4002, "en")
             codes = [await file_report(citizen, danger=True) for _ in range(2)]
-            await emu.await_call(lambda c: c.method == "sendPhoto" and c.error is not None)
+            await emu.await_call(lambda c: posted(c) and c.error is not None)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             emu.set_fault_policy(None)
-            assert not [c for c in emu.calls if c.method == "sendPhoto" and c.error is None]
+            assert not [c for c in emu.calls if posted(c) and c.error is None]
 
             process = await start_bot_process(emu, database, log, admins="9000")
             for code in codes:
-                await emu.await_call(lambda c, code=code: c.method == "sendPhoto"
+                await emu.await_call(lambda c, code=code: posted(c)
                                      and c.error is None and code in text_of(c), timeout=30)
             await asyncio.sleep(1.0)
         finally:
             stop_process(process)
     for code in codes:
-        sent = [c for c in emu.calls if c.method == "sendPhoto" and c.error is None
+        sent = [c for c in emu.calls if posted(c) and c.error is None
                 and code in text_of(c)]
         assert len(sent) == 1, code
     with sqlite3.connect(database) as conn:

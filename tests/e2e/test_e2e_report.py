@@ -38,7 +38,7 @@ async def finish_from_photos(person: Person, *, description: str | None = "near 
 async def test_persian_report_with_pin_and_photo_is_stored(emu, bot):
     """The whole conversation in Persian: a shared pin and a photo end up in the database."""
     sara = Person(emu, 1001, "fa")
-    await walk_to_location(sara, danger=True)
+    await walk_to_location(sara)
     await sara.send("location", 35.7000, 51.4000, expect="report.ask_photos")
     await finish_from_photos(sara, description="کنار مترو، ساعت ۱۱ شب")
     summary = await sara.press("v1:rep:contact:anonymous", expect="summary.title")
@@ -49,7 +49,7 @@ async def test_persian_report_with_pin_and_photo_is_stored(emu, bot):
     [row] = bot.rows("SELECT * FROM reports")
     assert row["code"] == code and row["language"] == "fa"
     assert (row["latitude"], row["longitude"]) == (35.7, 51.4)
-    assert row["urgent"] == 1 and row["danger"] == 1 and row["children_count"] == 2
+    assert row["urgent"] == 0 and row["danger"] == 0 and row["children_count"] == 2
     assert row["description"] == "کنار مترو، ساعت ۱۱ شب"
     [photo] = bot.rows("SELECT * FROM report_photos")
     assert photo["file_id"].startswith("AgAC") or photo["file_id"]
@@ -60,7 +60,7 @@ async def test_persian_report_with_pin_and_photo_is_stored(emu, bot):
 async def test_danger_answer_tells_to_call_110_at_once(emu, bot):
     ali = Person(emu, 1002, "fa")
     await ali.send("text", "/report", expect="report.ask_danger")
-    call = await ali.press("v1:rep:danger:yes", expect="report.danger_call_now")
+    call = await ali.press("v1:rep:danger:yes", expect="danger.ask_location")
     assert "110" in text_of(call) and "123" in text_of(call)
 
 

@@ -26,7 +26,7 @@ def test_steps_follow_the_documented_order():
     order = []
     step = Step.DANGER
     answers = {
-        Step.DANGER: lambda: d.set_danger(draft, True),
+        Step.DANGER: lambda: d.set_danger(draft, False),
         Step.ACTIVITY: lambda: d.set_activity(draft, "other"),
         Step.ACTIVITY_OTHER: lambda: d.set_activity_other(draft, "selling gum"),
         Step.AGE: lambda: d.set_age_band(draft, "under6"),
@@ -43,6 +43,36 @@ def test_steps_follow_the_documented_order():
         step = d.next_step(draft, step)
     assert order == list(answers)
     assert draft.urgent and draft.children_count == 3 and draft.contact_phone == "+989121234567"
+
+
+def test_in_danger_the_place_comes_first_and_no_photo_is_asked():
+    """Yes to danger: the place next (then the report is due), the rest after it, no photos."""
+    draft = Draft()
+    d.set_danger(draft, True)
+    assert d.next_step(draft, Step.DANGER) is Step.LOCATION
+    assert not d.danger_due(draft)
+    d.set_pin(draft, 35.7, 51.4)
+    assert d.danger_due(draft)
+    draft.report_id, draft.report_code = 7, "R-ABCDE"
+    assert not d.danger_due(draft) and d.sent_early(draft)
+    assert d.next_step(draft, Step.LOCATION) is Step.ACTIVITY
+    d.set_activity(draft, "begging")
+    d.set_age_band(draft, "6to12")
+    d.set_children_count(draft, "1")
+    assert d.next_step(draft, Step.COUNT) is Step.DESCRIPTION
+
+
+def test_a_report_sent_early_fills_what_was_not_answered_yet():
+    """Unanswered: "other" without words, "unsure", one child, anonymous; the draft unchanged."""
+    draft = Draft()
+    d.set_danger(draft, True)
+    d.set_pin(draft, 35.7, 51.4)
+    sent = d.as_sent(draft)
+    assert (sent.activity, sent.activity_other, sent.age_band, sent.children_count,
+            sent.contact_mode) == (Activity.OTHER, None, AgeBand.UNSURE, 1, ContactMode.ANONYMOUS)
+    assert draft.activity is None and draft.age_band is None and sent.urgent
+    d.set_contact_mode(draft, "phone")  # no number yet: still anonymous
+    assert d.as_sent(draft).contact_mode is ContactMode.ANONYMOUS
 
 
 def test_editing_from_the_summary_returns_to_the_summary():
