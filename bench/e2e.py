@@ -45,6 +45,13 @@ def _walk_rows(table: Table, name: str, bot: WalkFigures, echo: WalkFigures,
     table.add("   step latency p99 bot / echo", f"{bot.p99:.2f} / {echo.p99:.2f}", "s")
     table.add("   CPU per update bot / echo",
               f"{bot.cpu_ms_per_update:.1f} / {echo.cpu_ms_per_update:.1f}", "ms")
+    table.add("   of which the event loop's thread, bot / echo",
+              f"{bot.main_thread_ms_per_update:.1f} / {echo.main_thread_ms_per_update:.1f}", "ms")
+    table.add("   Bot API calls per update bot / echo",
+              f"{sum(bot.calls_per_update.values()):.2f} / "
+              f"{sum(echo.calls_per_update.values()):.2f}", "")
+    table.add("   the bot's calls per update by method", ", ".join(
+        f"{method} {share:.2f}" for method, share in bot.calls_per_update.items()), "")
     table.add("   reports submitted; steps stalled", f"{bot.submitted}; {bot.stalled}", "")
     table.add("   429s provoked bot / echo", f"{bot.floods} / {echo.floods}", "")
     table.add("   emulator CPU per request; this process's CPU",

@@ -13,6 +13,7 @@ import dataclasses
 import random
 import resource
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.e2e_world import GROUPS, Process, Watch, bench_config, button_data, \
@@ -123,6 +124,8 @@ class WalkFigures:
     errors: int
     emulator_ms_per_request: float
     driver_cpu_share: float  # of one core: the emulator and the citizens together
+    main_thread_ms_per_update: float  # the bot's event loop; the rest is SQLite's thread & co.
+    calls_per_update: dict[str, float]  # Bot API calls by method (getUpdates left out)
 
 
 async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds: float,
@@ -148,11 +151,13 @@ async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds
         until = begin + warmup + seconds
         tasks = [asyncio.create_task(person.walk(until, steps)) for person in people]
         await asyncio.sleep(warmup)
-        cpu0, self0 = process.cpu_seconds(), _self_cpu()
-        served0, requests0 = watch.server_cpu, watch.requests
+        cpu0, self0, main0 = process.cpu_seconds(), _self_cpu(), process.main_thread_cpu()
+        served0, requests0, mark0 = watch.server_cpu, watch.requests, emu.mark()
         await asyncio.sleep(seconds)
-        cpu1, self1 = process.cpu_seconds(), _self_cpu()
-        served1, requests1 = watch.server_cpu, watch.requests
+        cpu1, self1, main1 = process.cpu_seconds(), _self_cpu(), process.main_thread_cpu()
+        served1, requests1, mark1 = watch.server_cpu, watch.requests, emu.mark()
+        methods = Counter(call.method for call in emu.calls[mark0:mark1]
+                          if call.method != "getUpdates")
         await asyncio.gather(*tasks)
         took = steps.window(begin + warmup, begin + warmup + seconds)
         floods = emu.flood_count
@@ -169,7 +174,9 @@ async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds
         stalled=steps.stalled, submitted=steps.submitted, floods=floods,
         errors=process.log_count("Traceback", " ERROR "),
         emulator_ms_per_request=(served1 - served0) * 1000 / max(requests1 - requests0, 1),
-        driver_cpu_share=(self1 - self0) / seconds)
+        driver_cpu_share=(self1 - self0) / seconds,
+        main_thread_ms_per_update=(main1 - main0) * 1000 / count,
+        calls_per_update={method: number / count for method, number in methods.most_common()})
 
 
 def _self_cpu() -> float:

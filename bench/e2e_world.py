@@ -163,6 +163,15 @@ class Process:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / _TICK
 
+    def main_thread_cpu(self) -> float:
+        """User + system CPU of the child's main thread (the event loop) so far."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/stat").read_text() \
+                .rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICK
+
     def log_count(self, *needles: str) -> int:
         text = self.log_path.read_text(errors="replace")
         return sum(text.count(needle) for needle in needles)
