@@ -129,7 +129,8 @@ class WalkFigures:
 
 
 async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds: float,
-               warmup: float, seed: int, profile: Path | None = None) -> WalkFigures:
+               warmup: float, seed: int, profile: Path | None = None,
+               options: tuple[str, ...] = ()) -> WalkFigures:
     """Run ``citizens`` walkers against a fresh emulator and bot for ``warmup + seconds``."""
     folder.mkdir(parents=True, exist_ok=True)
     emu = BotAPIEmulator().start()
@@ -142,7 +143,7 @@ async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds
         watch = Watch(emu, asyncio.get_running_loop())
         config = None if echo else bench_config(folder)
         process = Process("echo" if echo else "bot", emu, folder, config,
-                          rate_limiter=limits, profile=profile)
+                          rate_limiter=limits, profile=profile, options=options)
         await process.ready()
         rng = random.Random(seed)
         people = [Citizen(emu, watch, 200000 + number, echo, rng) for number in range(citizens)]

@@ -130,7 +130,8 @@ class Process:
     """A bot (``"bot"`` or ``"echo"``) polling the emulator from a child process."""
 
     def __init__(self, which: str, emu: BotAPIEmulator, folder: Path, config: Path | None,
-                 *, rate_limiter: bool = True, profile: Path | None = None) -> None:
+                 *, rate_limiter: bool = True, profile: Path | None = None,
+                 options: tuple[str, ...] = ()) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
         env.update(BOT_TOKEN=TOKEN, BOT_API_URL=emu.base_url, BOT_FILE_URL=emu.file_base_url,
                    BOT_DATABASE=str(folder / "bot.sqlite3"), BOT_LOG_LEVEL="INFO",
@@ -140,6 +141,7 @@ class Process:
         argv = [sys.executable, "-m", "bench.e2e_child", which]
         argv += [] if rate_limiter else ["--no-rate-limiter"]
         argv += [] if profile is None else ["--profile", str(profile)]
+        argv += list(options)
         self.log_path = folder / f"{which}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.emu = emu
