@@ -47,7 +47,7 @@ def _walk_rows(table: Table, name: str, bot: WalkFigures, echo: WalkFigures,
               f"{bot.cpu_ms_per_update:.1f} / {echo.cpu_ms_per_update:.1f}", "ms")
     table.add("   of which the event loop's thread, bot / echo",
               f"{bot.main_thread_ms_per_update:.1f} / {echo.main_thread_ms_per_update:.1f}", "ms")
-    table.add("   Bot API calls per update bot / echo",
+    table.add("   answered Bot API calls per update bot / echo",
               f"{sum(bot.calls_per_update.values()):.2f} / "
               f"{sum(echo.calls_per_update.values()):.2f}", "")
     table.add("   the bot's calls per update by method", ", ".join(
@@ -137,7 +137,9 @@ async def run(table: Table, mode: str, folder: Path, seed: int) -> None:
                f"digest line); the run waits up to {size['drain']:.0f} s after the window for "
                "the rest. 'Time until every report is visible' runs from the window's start; "
                "'messages to other chats' pools the 'received' replies, the second queue's "
-               "posts and the walkers' steps.")
+               "posts and the walkers' steps. Commonest exceptions in the bot's log: "
+               + ("; ".join(f"{count} × {line}" for line, count in figures.exceptions)
+                  or "none") + ".")
 
     progress("[e2e] profile: a short walk, limits off, under cProfile …")
     profile = folder / "walk.prof"

@@ -51,6 +51,7 @@ class SurgeFigures:
     other_p99: float         # all of the three above together
     bot_cpu_share: float
     emulator_ms_per_request: float
+    exceptions: list[tuple[str, int]]  # the commonest in the bot's log
 
 
 async def _plant(path: Path, emu: BotAPIEmulator, first: int, count: int,
@@ -217,4 +218,5 @@ def _figures(submitters: dict[int, Submitter], stored: dict, watch: Watch, steps
         second_stored=sum(1 for u in second_ids if u in stored),
         second_post_p99=p99(second_posts), told_p99=p99(told), walker_p99=p99(walked),
         walker_steps=len(walked), other_p99=p99(others), bot_cpu_share=cpu_share,
-        emulator_ms_per_request=emulator_ms)
+        emulator_ms_per_request=emulator_ms,
+        exceptions=process.exceptions().most_common(3))

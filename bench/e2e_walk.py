@@ -125,7 +125,7 @@ class WalkFigures:
     emulator_ms_per_request: float
     driver_cpu_share: float  # of one core: the emulator and the citizens together
     main_thread_ms_per_update: float  # the bot's event loop; the rest is SQLite's thread & co.
-    calls_per_update: dict[str, float]  # Bot API calls by method (getUpdates left out)
+    calls_per_update: dict[str, float]  # answered Bot API calls by method (no getUpdates)
 
 
 async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds: float,
@@ -158,7 +158,7 @@ async def walk(folder: Path, *, echo: bool, limits: bool, citizens: int, seconds
         cpu1, self1, main1 = process.cpu_seconds(), _self_cpu(), process.main_thread_cpu()
         served1, requests1, mark1 = watch.server_cpu, watch.requests, emu.mark()
         methods = Counter(call.method for call in emu.calls[mark0:mark1]
-                          if call.method != "getUpdates")
+                          if call.method != "getUpdates" and call.error is None)
         await asyncio.gather(*tasks)
         took = steps.window(begin + warmup, begin + warmup + seconds)
         floods = emu.flood_count

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +30,7 @@ TOKEN = "123456:bench-token-for-the-emulator"
 GROUPS = {"110": -1003000110, "123": -1003000123, "137": -1003000137, "ngo": -1003000999}
 CODE = re.compile(rf"R-[{ALPHABET}]{{{LENGTH}}}")
 _TICK = os.sysconf("SC_CLK_TCK")
+_EXCEPTION = re.compile(r"^(?:[a-z_]\w*\.)*[A-Z]\w*: ")  # a traceback's last line
 
 
 def bench_config(folder: Path, extra: str = "") -> Path:
@@ -58,8 +59,6 @@ class Watch:
         self.emu, self.loop = emu, loop
         self.waiters: dict[int, list[tuple[Callable, asyncio.Future]]] = defaultdict(list)
         self.first_seen: dict[str, float] = {}  # report code → when it first showed in a group
-        self.group_calls: dict[int, list[float]] = defaultdict(list)
-        self.sends = 0
         self.server_cpu = 0.0  # CPU seconds the emulator's threads spent serving requests
         self.requests = 0
         self._lock = threading.Lock()
@@ -83,10 +82,8 @@ class Watch:
         emu._record, emu._dispatch = recording, dispatching
 
     def _deliver(self, call, at: float) -> None:
-        self.sends += 1
         chat = call.params.get("chat_id")
         if isinstance(chat, int) and chat < 0:
-            self.group_calls[chat].append(at)
             for code in CODE.findall(text_of(call)):
                 self.first_seen.setdefault(code, at)
         waiting = self.waiters.get(chat)
@@ -173,6 +170,12 @@ class Process:
         except OSError:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / _TICK
+
+    def exceptions(self) -> Counter[str]:
+        """The exceptions in the child's log (a traceback's last line), by kind and message."""
+        text = self.log_path.read_text(errors="replace")
+        return Counter(line.strip()[:160] for line in text.splitlines()
+                       if _EXCEPTION.match(line))
 
     def log_count(self, *needles: str) -> int:
         text = self.log_path.read_text(errors="replace")
