@@ -52,7 +52,8 @@ def _walk_rows(table: Table, name: str, bot: WalkFigures, echo: WalkFigures,
               f"{sum(echo.calls_per_update.values()):.2f}", "")
     table.add("   the bot's calls per update by method", ", ".join(
         f"{method} {share:.2f}" for method, share in bot.calls_per_update.items()), "")
-    table.add("   reports submitted; steps stalled", f"{bot.submitted}; {bot.stalled}", "")
+    table.add("   reports submitted; steps stalled; errors logged",
+              f"{bot.submitted}; {bot.stalled}; {bot.errors}", "")
     table.add("   429s provoked bot / echo", f"{bot.floods} / {echo.floods}", "")
     table.add("   emulator CPU per request; this process's CPU",
               f"{bot.emulator_ms_per_request:.2f} ms; {bot.driver_cpu_share:.0%}", "")

@@ -1,4 +1,4 @@
-"""Cheaper updates: a user's last-seen is written at most hourly; Submit still waits for the disk."""
+"""Cheaper updates: last-seen written at most hourly; a Submit still waits for the disk."""
 
 from __future__ import annotations
 
