@@ -2,6 +2,8 @@
 
     scripts/benchmark            # the full run (under three minutes)
     scripts/benchmark --quick    # small numbers (under thirty seconds)
+    scripts/benchmark --e2e      # the real bot through the emulator beside an echo bot (~12 min;
+                                 # with --quick ~3 min)
 
 Prints one table: figure, value, unit, the target and whether this run met it, then what each
 figure measured. It asserts nothing: machines here are shared and noisy, so compare by eye and
@@ -112,6 +114,22 @@ def million(args: argparse.Namespace) -> None:
     print(f"Whole run: {time.perf_counter() - started:.1f} s. Nothing is asserted.")
 
 
+def e2e_main(mode: str, folder: Path | None, seed: int) -> None:
+    """``--e2e``: run bench/e2e.py and print its table."""
+    from bench import e2e
+    started = time.perf_counter()
+    table = e2e.main(mode, folder, seed)
+    import telegram
+    load = os.getloadavg()
+    print(f"child-report-bot end-to-end benchmark ({mode} run): Python "
+          f"{platform.python_version()}, python-telegram-bot {telegram.__version__}, "
+          f"{os.cpu_count()} CPUs, load average {load[0]:.2f} at the end")
+    print()
+    print(table.render())
+    print()
+    print(f"Whole run: {time.perf_counter() - started:.0f} s. Nothing is asserted.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="scripts/benchmark",
                                      description=__doc__.splitlines()[0])
@@ -127,6 +145,8 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="with --million: xlsx exports too")
     parser.add_argument("--danger", action="store_true",
                         help="only the danger-first figure (place given → post in the group)")
+    parser.add_argument("--e2e", action="store_true",
+                        help="only the end-to-end figures (bench/e2e.py)")
     args = parser.parse_args()
     if args.million:
         million(args)
@@ -136,6 +156,9 @@ def main() -> None:
         danger.main(args.quick)
         return
     mode = "quick" if args.quick else "full"
+    if args.e2e:
+        e2e_main(mode, args.folder, args.seed)
+        return
     routing_n, intake_n, sender_n, bot_n, memory_n = SIZES[mode]
     started = time.perf_counter()
     table = Table()

@@ -69,7 +69,7 @@ async def submit_draft(
     happen with it (the queue post in the outbox). Submitting the same draft again returns the
     report made the first time and changes nothing.
     """
-    async with db.transaction() as conn:
+    async with db.transaction(durable=True) as conn:
         done = await _report_for_draft(conn, draft_id)
         if done is not None:
             return Submitted(done["report_id"], done["code"], created=False)

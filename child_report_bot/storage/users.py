@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+import weakref
+from collections import OrderedDict
 
 from child_report_bot.domain.forgotten import FORGOTTEN
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
 
 
+# ``last_seen_at`` is kept to the hour: a user who wrote within the hour is answered from memory,
+# so a conversation step costs no write for it. Only users seen within the hour are remembered
+# (oldest first, so the front is what falls out), and every write to a user's language or row
+# below updates or forgets the entry.
+SEEN_PRECISION_SECONDS = 3600.0
+_recent: weakref.WeakKeyDictionary[Database, OrderedDict[int, tuple[str, float]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _remembered(db: Database) -> OrderedDict[int, tuple[str, float]]:
+    known = _recent.get(db)
+    if known is None:
+        known = _recent[db] = OrderedDict()
+    return known
+
+
+def _forget(db: Database, user_id: int) -> None:
+    _remembered(db).pop(user_id, None)
+
+
 async def touch_user(db: Database, user_id: int, guessed_language: str) -> str:
-    """Record that ``user_id`` wrote now; return their language (the guess for a new user)."""
+    """Record that ``user_id`` wrote now (to the hour); return their language (the guess for a
+    new user)."""
+    known, moment = _remembered(db), time.monotonic()
+    entry = known.get(user_id)
+    if entry is not None and moment - entry[1] < SEEN_PRECISION_SECONDS:
+        return entry[0]
     now = utcnow()
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -20,6 +48,10 @@ async def touch_user(db: Database, user_id: int, guessed_language: str) -> str:
             (user_id, guessed_language, now, now),
         )
         (language,) = await cursor.fetchone()
+    known[user_id] = (language, moment)
+    known.move_to_end(user_id)
+    while known and moment - next(iter(known.values()))[1] >= SEEN_PRECISION_SECONDS:
+        known.popitem(last=False)
     return language
 
 
@@ -29,6 +61,7 @@ async def set_language(db: Database, user_id: int, language: str) -> None:
         "UPDATE users SET language = ?, language_chosen = 1 WHERE user_id = ?",
         (language, user_id),
     )
+    _forget(db, user_id)
 
 
 async def get_language(db: Database, user_id: int, default: str) -> str:
@@ -86,4 +119,5 @@ async def erase_citizen(db: Database, user_id: int) -> int:
                            (user_id, user_id))
         await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
         await log_event(conn, None, None, "reporter.erased", reports=kept)
+    _forget(db, user_id)  # a later message makes a new row, as for someone never seen
     return kept
