@@ -153,7 +153,7 @@ class ReportIntake:
         sent = as_sent(draft)
         routed = await self.route(sent)
         chats = await self.queue_chats()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(durable=True) as conn:  # a code told survives power loss
             report_id, code = await early_reports.store_early(conn, user_id, chat_id, draft_id,
                                                               language, sent, routed)
             held = await self._queue_post(conn, user_id, routed.queue, report_id, code, True,
