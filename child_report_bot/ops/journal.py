@@ -16,7 +16,8 @@ A hook at the HTTP client rather than an ``ExtBot`` subclass given with ``Applic
 that builder call excludes the token, URLs, requests, defaults and rate limiter of the same chain,
 which would all have to move into the bot's constructor. If the database cannot be written (a
 storage fault), the update is handled anyway, unjournaled: the citizen is then told about the
-fault instead of waiting for a disk.
+fault instead of waiting for a disk; while ``storage_faults.NOTICES`` knows of a fault, the
+journal's writes are skipped rather than each waiting out the busy timeout.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from child_report_bot.handlers.storage_faults import NOTICES, is_storage_fault
 from child_report_bot.ops.health import WatchedRequest
 from child_report_bot.storage.db import Database
 from child_report_bot.storage.updates import finish, journal_batch, journal_one, undone
@@ -38,6 +40,12 @@ logger = logging.getLogger(__name__)
 
 def _compact(update: dict[str, Any]) -> str:
     return json.dumps(update, ensure_ascii=False, separators=(",", ":"))
+
+
+def _failed(error: Exception) -> None:
+    """A journal write failed; a storage fault makes the next ones skip (``NOTICES.active``)."""
+    if is_storage_fault(error):
+        NOTICES.suspect()
 
 
 class JournalRequest(WatchedRequest):
@@ -63,9 +71,12 @@ class JournalRequest(WatchedRequest):
             return
         rows = [(u["update_id"], _compact(u)) for u in result
                 if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+        if NOTICES.active:  # the disk is failing: do not make every update wait for it
+            return
         try:
             await journal_batch(self._db, rows)
         except Exception as exc:  # noqa: BLE001 (a storage fault: handle them unjournaled)
+            _failed(exc)
             logger.warning("could not journal %d updates: %s", len(rows), exc)
 
 
@@ -77,10 +88,11 @@ class JournalQueue(asyncio.Queue):
         self._db, self._journal_puts = db, journal_puts
 
     async def put(self, item: object) -> None:
-        if self._journal_puts and isinstance(item, Update):
+        if self._journal_puts and isinstance(item, Update) and not NOTICES.active:
             try:
                 await journal_one(self._db, item.update_id, _compact(item.to_dict()))
             except Exception as exc:  # noqa: BLE001 (a storage fault: handle it unjournaled)
+                _failed(exc)
                 logger.warning("could not journal update %s: %s", item.update_id, exc)
         await super().put(item)
 
@@ -90,11 +102,12 @@ class JournalApplication(Application):
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
-        if not isinstance(update, Update):
-            return
+        if not isinstance(update, Update) or NOTICES.active:
+            return  # during a storage fault it is handled again at the next start, if journaled
         try:
             await finish(self.bot_data["services"].db, update.update_id)
         except Exception as exc:  # noqa: BLE001 (it is handled again at the next start)
+            _failed(exc)
             logger.warning("could not mark update %s done: %s", update.update_id, exc)
 
 

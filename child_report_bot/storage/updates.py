@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+
+import aiosqlite
 
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.storage.db import Database, utcnow
 
 MAX_ATTEMPTS = 3  # starts an unfinished update is handled at before it is given up as poison
+# A journal write waits this long for a lock another process holds, not the database's 5 s:
+# the journal is worth less than the person's answer, which must not wait behind it.
+QUICK_BUSY_MS = 250
 
 # Update ids being handled by this process, per database (tests run several bots in one process).
 _TAKEN: weakref.WeakKeyDictionary[Database, set[int]] = weakref.WeakKeyDictionary()
@@ -39,10 +45,34 @@ def _taken(db: Database) -> set[int]:
     return _TAKEN.setdefault(db, set())
 
 
+@asynccontextmanager
+async def quick_transaction(db: Database) -> AsyncIterator[aiosqlite.Connection]:
+    """``db.transaction()`` with a short busy timeout, restored afterwards (the same lock: the
+    connection's pragma must not change under another caller's transaction). For writes that
+    may fail rather than hold everyone else up: the journal's, a storage fault's probe."""
+    await db.connect()
+    async with db._lock:  # noqa: SLF001 (storage's own connection, one pragma around one write)
+        conn = db.conn
+        async with conn.execute("PRAGMA busy_timeout") as cursor:
+            (usual,) = await cursor.fetchone()
+        await conn.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_MS}")
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+        finally:
+            await conn.execute(f"PRAGMA busy_timeout = {int(usual)}")
+
+
 async def journal_batch(db: Database, updates: Iterable[tuple[int, str]]) -> None:
     """Write ``(update_id, json)`` pairs in one transaction; rows already there are kept."""
     now = utcnow()
-    async with db.transaction() as conn:
+    async with quick_transaction(db) as conn:
         await conn.executemany(
             "INSERT OR IGNORE INTO update_journal (update_id, body, taken_at) VALUES (?, ?, ?)",
             [(update_id, body, now) for update_id, body in updates],
@@ -75,8 +105,9 @@ async def first_sight(db: Database, update_id: int) -> bool:
 async def finish(db: Database, update_id: int) -> None:
     """Mark ``update_id`` handled (successfully or with a handled error) and drop its body."""
     _taken(db).discard(update_id)
-    await db.execute("UPDATE update_journal SET done_at = ?, body = NULL"
-                     " WHERE update_id = ? AND done_at IS NULL", (utcnow(), update_id))
+    async with quick_transaction(db) as conn:
+        await conn.execute("UPDATE update_journal SET done_at = ?, body = NULL"
+                           " WHERE update_id = ? AND done_at IS NULL", (utcnow(), update_id))
 
 
 async def undone(db: Database) -> tuple[list[Unfinished], int]:
