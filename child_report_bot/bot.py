@@ -171,6 +171,7 @@ def check_before_start(settings: Settings, deadline: Deadline) -> object:
 
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+BOOTSTRAP_RETRIES = 5  # deleteWebhook / setWebhook at start, with PTB's growing pauses
 
 
 def webhook_secret(settings: Settings, token: str) -> str:
@@ -183,7 +184,9 @@ def webhook_secret(settings: Settings, token: str) -> str:
 def run(application: Application, settings: Settings, token: str) -> None:
     """Poll, or listen for Telegram's POSTs when ``BOT_WEBHOOK_URL`` is set (PTB, tornado)."""
     if settings.webhook_url is None:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        # PTB's default is no retry of deleteWebhook at start: one dropped connection ended it.
+        application.run_polling(allowed_updates=ALLOWED_UPDATES,
+                                bootstrap_retries=BOOTSTRAP_RETRIES)
         return
     path = urlsplit(settings.webhook_url).path.strip("/")
     logger.info("webhook mode: listening on %s:%s/%s", settings.webhook_listen,
@@ -192,7 +195,8 @@ def run(application: Application, settings: Settings, token: str) -> None:
     application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=path, webhook_url=settings.webhook_url,
                             secret_token=webhook_secret(settings, token),
-                            allowed_updates=ALLOWED_UPDATES)
+                            allowed_updates=ALLOWED_UPDATES,
+                            bootstrap_retries=BOOTSTRAP_RETRIES)
 
 
 def main() -> int:
