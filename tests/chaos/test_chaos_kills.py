@@ -70,6 +70,13 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
                 await asyncio.sleep(0.2)
         finally:
             stop_process(process)
+    said = (tmp_path / "bot.log").read_text(errors="replace")
+    if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run
+        with open(os.environ["CHAOS_KEEP_LOG"], "w") as kept:
+            kept.write(said)
+    replayed = sum(int(line.split(" updates taken")[0].rsplit(" ", 1)[-1])
+                   for line in said.splitlines() if "updates taken before the last stop" in line)
+    errors = sum(" ERROR " in line or line.startswith("ERROR") for line in said.splitlines())
     with sqlite3.connect(database) as conn:
         rows = conn.execute("SELECT reporter_id FROM reports").fetchall()
         unfinished = conn.execute("SELECT count(*) FROM update_journal"
@@ -86,5 +93,7 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
         f"{n} post(s): {spread[n]}" for n in sorted(spread)))
     print(f"chaos kills: {lost} acknowledged answers lost, {never} messages never answered "
           f"(within {walks[0].patience:.0f} s), {unfinished} journaled updates left unfinished")
+    print(f"chaos kills: {replayed} journaled updates handled again after a kill, "
+          f"{errors} ERROR lines in the bot's log")
     assert len(codes) == CITIZENS and len(rows) == CITIZENS
     assert duplicates == 0 and lost == 0
