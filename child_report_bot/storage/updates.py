@@ -131,3 +131,12 @@ async def forget_old(db: Database, older_than: dt.timedelta,
     """Drop done rows older than ``older_than`` (Telegram keeps updates for 24 hours at most)."""
     return await db.execute("DELETE FROM update_journal WHERE done_at IS NOT NULL"
                             " AND done_at < ?", (to_stored(clock() - older_than),))
+
+
+async def forget_bodies_naming(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Drop the journaled JSON that names ``user_id`` (a person erasing their data: the update
+    being handled, the /delete itself, names them until it is done)."""
+    await conn.execute(
+        "UPDATE update_journal SET body = NULL WHERE body IS NOT NULL AND EXISTS"
+        " (SELECT 1 FROM json_tree(update_journal.body) WHERE atom = ? OR atom = ?)",
+        (user_id, str(user_id)))

@@ -7,6 +7,7 @@ import dataclasses
 from child_report_bot.domain.forgotten import FORGOTTEN
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
+from child_report_bot.storage.updates import forget_bodies_naming
 
 
 async def touch_user(db: Database, user_id: int, guessed_language: str) -> str:
@@ -85,5 +86,6 @@ async def erase_citizen(db: Database, user_id: int) -> int:
         await conn.execute("DELETE FROM drafts WHERE user_id = ? OR chat_id = ?",
                            (user_id, user_id))
         await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await forget_bodies_naming(conn, user_id)
         await log_event(conn, None, None, "reporter.erased", reports=kept)
     return kept
