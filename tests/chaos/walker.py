@@ -46,16 +46,18 @@ class Walk:
     asked: list[str] = field(default_factory=list)
     steps_override: dict[str, tuple[str, object]] = field(default_factory=dict)
 
-    def _state(self, newer_than: int) -> tuple[str, int] | None:
-        """The newest known question in the chat sent after message ``newer_than``."""
+    def _newest_id(self) -> int:
+        messages = self.person.emu.messages(self.person.id)
+        return max((m["message_id"] for m in messages), default=0)
+
+    def _state(self) -> str | None:
+        """The newest known question in the chat (a rejection re-asks nothing by itself)."""
         known = STEPS + OTHER + [(key, None) for key in RETRY]
         for message in reversed(self.person.emu.messages(self.person.id)):
-            if message["message_id"] <= newer_than:
-                break
             text = plain_text(message.get("text") or message.get("caption"))
             for key, _ in known:
                 if self.person.expects(key) in text:
-                    return key, message["message_id"]
+                    return key
         return None
 
     async def _act(self, action: tuple[str, object]) -> None:
@@ -76,28 +78,27 @@ class Walk:
             user.press(message, self.person.button_data(value, message))
 
     async def run(self, deadline: float) -> None:
-        """Walk until the code comes or ``deadline`` (the loop's time) passes."""
+        """Walk until the code comes or ``deadline`` (the loop's time) passes: after each
+        answer (any new message), do what the newest question asks."""
         loop = asyncio.get_running_loop()
         action: tuple[str, object] = ("text", "/report")
-        newest, furthest = 0, -1
+        furthest = -1
+        order = [k for k, _ in STEPS]
         while loop.time() < deadline:
+            before = self._newest_id()
             await self._act(action)
-            found = None
             waited_until = min(deadline, loop.time() + self.patience)
-            while loop.time() < waited_until:
-                found = self._state(newest)
-                if found:
-                    break
+            while loop.time() < waited_until and self._newest_id() <= before:
                 await asyncio.sleep(0.3)  # 100 walkers: keep the emulator free to serve
-            if found is None:
+            if self._newest_id() <= before:
                 self.never_answered += 1
+            await asyncio.sleep(0.5)  # a question may follow its acknowledgement
+            key = self._state()
+            if key is None or key in RETRY:
                 continue  # the same message again
-            key, newest = found
             self.asked.append(key)
-            if key in RETRY:
-                continue
-            index = [k for k, _ in STEPS].index(key) if key in dict(STEPS) else None
-            if index is not None:
+            if key in order:
+                index = order.index(key)
                 if index < furthest:
                     self.lost += 1
                 furthest = max(furthest, index)
