@@ -130,7 +130,7 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
         for key in ("reporter.claimed", "reporter.closed_centre"):
             spread[("reporter notice", notices[(chat, Person(emu, chat, "en").expects(key))])] += 1
     lost_answers = sum(1 for c in emu.calls if c.fault == "timeout_after_send")
-    print(f"chaos faults: {faults.count} of {faults.seen} calls failed "
+    print(f"\nchaos faults: {faults.count} of {faults.seen} calls failed "
           f"({', '.join(f'{k} {n}' for k, n in sorted(faults.kinds_chosen.items()))}); "
           f"{len(codes)} of {CITIZENS} citizens got a code; outbox rows {len(rows)}")
     for (what, times), count in sorted(spread.items()):

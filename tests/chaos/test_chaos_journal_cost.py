@@ -36,6 +36,6 @@ async def test_the_journal_costs_one_write_per_batch_and_one_per_finished_update
         handled = (time.perf_counter() - started) / len(ids)
     finally:
         await db.close()
-    print(f"chaos journal cost: a batch of 1 {single * 1000:.2f} ms, a batch of 100 "
+    print(f"\nchaos journal cost: a batch of 1 {single * 1000:.2f} ms, a batch of 100 "
           f"{batch * 1000:.2f} ms ({batch * 10:.3f} ms an update); claim (a read) and done "
           f"(a write) {handled * 1000:.2f} ms an update")

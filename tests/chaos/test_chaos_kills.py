@@ -90,7 +90,7 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
     duplicates = sum(count - 1 for count in per_reporter.values())
     lost = sum(walk.lost for walk in walks)
     never = sum(walk.never_answered for walk in walks)
-    print(f"chaos kills: {kills} SIGKILLs, {CITIZENS} citizens: {len(codes)} codes given, "
+    print(f"\nchaos kills: {kills} SIGKILLs, {CITIZENS} citizens: {len(codes)} codes given, "
           f"{len(rows)} rows stored, {duplicates} duplicate reports")
     print("chaos kills: posts per report " + ", ".join(
         f"{n} post(s): {spread[n]}" for n in sorted(spread)))

@@ -60,7 +60,7 @@ async def test_two_minutes_without_the_bot_api(emu, bot):
         emu.set_fault_policy(None)
         logging.getLogger("child_report_bot").removeHandler(errors)
     codes = [walk.code for walk in walks if walk.code]
-    print(f"chaos outage: Bot API away {back - went:.0f} s (real time, {outage.refused} calls "
+    print(f"\nchaos outage: Bot API away {back - went:.0f} s (real time, {outage.refused} calls "
           f"refused); presses made during it answered {min(answered):.1f} s to "
           f"{max(answered):.1f} s after its return")
     print(f"chaos outage: {len(codes)} of {CITIZENS} reports then finished, "

@@ -57,7 +57,7 @@ async def test_twenty_starts_with_a_tenth_of_the_calls_failing(emu, tmp_path):
                 if process.poll() is None:
                     stop_process(process)
     failed = sum(1 for c in emu.calls if c.fault)
-    print(f"chaos starts: {STARTS} starts with 10 % of calls failing ({failed} calls failed): "
+    print(f"\nchaos starts: {STARTS} starts with 10 % of calls failing ({failed} calls failed): "
           f"{len(deaths)} start-up deaths {deaths or ''}".rstrip())
     if seconds:
         print(f"chaos starts: up in {min(seconds):.1f} s to {max(seconds):.1f} s "

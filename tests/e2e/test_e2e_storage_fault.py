@@ -67,7 +67,7 @@ async def test_a_locked_database_is_told_once_and_the_report_goes_on(emu, bot):
     await lena.send("text", "/report", expect="report.resume_prompt")  # the draft was kept
     alerts = [c for c in emu.calls if c.error is None and c.params.get("chat_id") == ADMIN
               and admin.expects("admin.storage_fault") in text_of(c)]
-    print(f"chaos storage fault (locked by another process): citizen told {len(told)} time(s),"
+    print(f"\nchaos storage fault (locked by another process): citizen told {len(told)} time(s),"
           f" admins {len(alerts)} time(s), {bot.rows('SELECT count(*) FROM reports')[0][0]}"
           " reports stored, the draft resumed")
     assert len(alerts) == 1
