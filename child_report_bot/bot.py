@@ -36,7 +36,9 @@ from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.handlers import held_notices
 from child_report_bot.handlers.concurrency import PerChatUpdates
 from child_report_bot.metrics import HANDLER_SECONDS, UPDATES
+from child_report_bot.ops import journal
 from child_report_bot.ops.health import HealthServer, WatchedRequest
+from child_report_bot.ops.journal import JournalApplication, JournalQueue, JournalRequest
 from child_report_bot.ops.logs import configure_logging, redact
 from child_report_bot.ops.startup import (
     Deadline,
@@ -76,6 +78,7 @@ async def on_startup(application: Application) -> None:
     deadline = application.bot_data.get("startup_deadline") or Deadline(
         services.settings.startup_timeout_seconds)
     await services.db.connect()
+    await journal.replay(application)  # handled first, once the application starts
     for language in LANGUAGES:
         commands = [BotCommand(name, i18n.plain(language, f"command.{name}")) for name in COMMANDS]
         code = None if language == DEFAULT_LANGUAGE else language
@@ -137,7 +140,10 @@ def build_application(settings: Settings,
         .base_file_url(settings.file_url)
         # PTB's own client and pool sizes, noting when the Bot API last answered (/healthz).
         .request(WatchedRequest(connection_pool_size=256, proxy=settings.proxy))
-        .get_updates_request(WatchedRequest(connection_pool_size=1, proxy=settings.proxy))
+        # getUpdates' client writes each answer's updates to the journal before PTB reads them.
+        .get_updates_request(JournalRequest(db, connection_pool_size=1, proxy=settings.proxy))
+        .update_queue(JournalQueue(db, journal_puts=settings.webhook_url is not None))
+        .application_class(JournalApplication)
         .concurrent_updates(CountedUpdates())
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -165,6 +171,7 @@ def check_before_start(settings: Settings, deadline: Deadline) -> object:
 
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+BOOTSTRAP_RETRIES = 5  # deleteWebhook / setWebhook at start, with PTB's growing pauses
 
 
 def webhook_secret(settings: Settings, token: str) -> str:
@@ -177,7 +184,9 @@ def webhook_secret(settings: Settings, token: str) -> str:
 def run(application: Application, settings: Settings, token: str) -> None:
     """Poll, or listen for Telegram's POSTs when ``BOT_WEBHOOK_URL`` is set (PTB, tornado)."""
     if settings.webhook_url is None:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        # PTB's default is no retry of deleteWebhook at start: one dropped connection ended it.
+        application.run_polling(allowed_updates=ALLOWED_UPDATES,
+                                bootstrap_retries=BOOTSTRAP_RETRIES)
         return
     path = urlsplit(settings.webhook_url).path.strip("/")
     logger.info("webhook mode: listening on %s:%s/%s", settings.webhook_listen,
@@ -186,7 +195,8 @@ def run(application: Application, settings: Settings, token: str) -> None:
     application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=path, webhook_url=settings.webhook_url,
                             secret_token=webhook_secret(settings, token),
-                            allowed_updates=ALLOWED_UPDATES)
+                            allowed_updates=ALLOWED_UPDATES,
+                            bootstrap_retries=BOOTSTRAP_RETRIES)
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from child_report_bot.delivery.alerts import DeliveryFailures, RefusalAlerts
 from child_report_bot.delivery.render import Renderer
 from child_report_bot.delivery.sender import OutboxSender
 from child_report_bot.domain.clock import Clock, system_clock
+from child_report_bot.handlers.storage_faults import NOTICES, FaultAlerts
 from child_report_bot.services.casework import Triage
 from child_report_bot.services.fieldwork import Fieldwork
 from child_report_bot.services.geocoding import AddressLocator
@@ -71,6 +72,7 @@ def build_services(settings: Settings, db: Database, bot: Bot,
     # The hooks need the services the sender is built before, so they are set last.
     sender.on_failure = DeliveryFailures(
         RefusalAlerts(db, settings.admins, sender.wake, clock), fieldwork)
+    NOTICES.attach(FaultAlerts(db, settings.admins, sender.wake, routing.zone, clock))
     return Services(settings=settings, db=db, intake=intake, sender=sender, triage=triage,
                     fieldwork=fieldwork, volunteers=volunteers, relay=relay,
                     sightings=sightings)

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from child_report_bot.context import BotContext
 from child_report_bot.handlers.storage_faults import NOTICES, is_storage_fault
@@ -27,7 +28,7 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log the failure; if a person was waiting for an answer, apologise in their language."""
     if is_storage_fault(context.error):
         await _storage_fault(update, context)
-        return
+        raise ApplicationHandlerStop  # later groups could not save either; no second answer
     if _too_late(context.error):  # expected after a backlog: no traceback, the person is told
         logger.warning("update %s (%s): a button was answered too late",
                        getattr(update, "update_id", None), _kind(update))

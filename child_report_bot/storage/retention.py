@@ -87,8 +87,8 @@ async def purge_sent_payloads(db: Database, sent_before: str) -> int:
 
 
 async def purge_update_ids(db: Database, seen_before: str) -> int:
-    """Forget update ids seen before ``seen_before``."""
-    return await db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (seen_before,))
+    """Forget update ids handled before ``seen_before`` (the journal of storage/updates.py)."""
+    return await db.execute("DELETE FROM update_journal WHERE done_at < ?", (seen_before,))
 
 
 async def audit_run(db: Database, purged: Purged) -> None:

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from child_report_bot.domain.forgotten import FORGOTTEN
 from child_report_bot.storage.db import Database, utcnow
 from child_report_bot.storage.events import log_event
+from child_report_bot.storage.updates import forget_bodies_naming
 
 
 # ``last_seen_at`` is kept to the hour: a user who wrote within the hour is answered from memory,
@@ -118,6 +119,7 @@ async def erase_citizen(db: Database, user_id: int) -> int:
         await conn.execute("DELETE FROM drafts WHERE user_id = ? OR chat_id = ?",
                            (user_id, user_id))
         await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await forget_bodies_naming(conn, user_id)
         await log_event(conn, None, None, "reporter.erased", reports=kept)
     _forget(db, user_id)  # a later message makes a new row, as for someone never seen
     return kept

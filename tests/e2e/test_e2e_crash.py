@@ -12,6 +12,7 @@ import sys
 from tests.support.chat import Person, text_of
 from tests.conftest import ROOT, TOKEN, offline_config
 from tests.support.flows import file_report
+from tests.support.waiting import eventually
 from tests.e2e.test_e2e_report import walk_to_location
 
 
@@ -106,3 +107,49 @@ async def test_sigkill_while_the_bot_api_fails_then_restart_posts_each_report_on
     with sqlite3.connect(database) as conn:
         statuses = conn.execute("SELECT status FROM outbox WHERE kind = 'queue_post'").fetchall()
     assert statuses == [("sent",), ("sent",)]
+
+
+def journal_state(database, update_id):
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT body IS NOT NULL, done_at IS NOT NULL FROM update_journal"
+                            " WHERE update_id = ?", (update_id,)).fetchall()
+
+
+async def test_sigkill_after_updates_were_taken_but_before_they_were_handled_answers_each_once(
+        emu, tmp_path):
+    """Omid's /help hangs on its reply; his /report, taken and confirmed to Telegram (the next
+    getUpdates moved the offset past it), waits behind it in his chat. A SIGKILL then: the
+    restarted bot answers both, each once."""
+    database = tmp_path / "bot.sqlite3"
+    emu.timeout_delay = 120.0  # the held reply outlasts the kill by far; emu.stop ends it
+    omid = Person(emu, 4003, "en")
+    with open(tmp_path / "bot.log", "wb") as log:
+        process = await start_bot_process(emu, database, log)
+        try:
+            # The Bot API takes the bot's first answer to Omid and does not act on it.
+            emu.add_fault("timeout", method="sendMessage", chat_id=omid.id, count=1)
+            mark = emu.mark()
+            first = omid.user.text("/help")
+            await emu.await_call(lambda c: c.method == "sendMessage" and c.fault == "timeout",
+                                 after=mark, timeout=30)
+            second = omid.user.text("/report")
+            await emu.await_call(lambda c: c.method == "getUpdates"
+                                 and int(c.params.get("offset") or 0) > second,
+                                 after=mark, timeout=30)  # Telegram would not send it again
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            assert journal_state(database, first) == [(1, 0)]  # taken, not done
+            assert journal_state(database, second) == [(1, 0)]
+
+            mark = emu.mark()
+            process = await start_bot_process(emu, database, log)
+            await omid.wait_for("help.text", after=mark, timeout=30)
+            await omid.wait_for("report.ask_danger", after=mark, timeout=30)
+            await eventually(lambda: journal_state(database, second) == [(0, 1)], timeout=30)
+            await omid.send("text", "/numbers", expect="numbers.text")  # later ones as usual
+        finally:
+            stop_process(process)
+    for key in ("help.text", "report.ask_danger"):
+        answers = [c for c in emu.calls if c.method == "sendMessage" and c.error is None
+                   and omid.expects(key) in text_of(c)]
+        assert len(answers) == 1, key

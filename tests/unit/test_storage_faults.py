@@ -25,3 +25,13 @@ def test_each_citizen_is_told_once_per_fault_and_a_new_fault_tells_again():
     now[0] += QUIET + 1
     assert notices.record() is True and notices.first_for(7)
     assert not notices.first_for(None)
+
+
+def test_a_journal_failure_starts_the_fault_without_counting_or_announcing_it():
+    now = [0.0]
+    notices = FaultNotices(clock=lambda: now[0])
+    assert not notices.active
+    notices.suspect()
+    assert notices.active and notices.refused == 0
+    assert notices.record() is True and notices.refused == 1  # the ERROR line is still written
+    assert notices.record() is False and notices.refused == 2
