@@ -49,7 +49,8 @@ def build_services(settings: Settings, db: Database, bot: Bot,
     renderer = Renderer(bot, db, routing, settings.delivery.staff_language,
                         settings.default_language, settings.delivery.send_timeout_seconds)
     sender = OutboxSender(db, renderer, chats, config_chats={
-        queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None})
+        queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None},
+        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None))
     if geocoder == CONFIGURED:
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,
