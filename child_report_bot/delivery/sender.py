@@ -71,7 +71,8 @@ class OutboxSender:
         self.budget = budget if budget is not None else ChatBudget()
         self._turns = 0
         self._served: dict[int, int] = {}  # chat -> the turn it was last served (round robin)
-        self._blocked: float | None = None  # seconds until a skipped chat can take one more
+        # Seconds until a chat skipped in the last round can take one more (None: none skipped).
+        self.blocked_for: float | None = None
         self.config_chats = config_chats or {}  # queue -> chat_id set in config.toml
         self.render = render
         self.queue_chats = queue_chats
@@ -101,18 +102,18 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before looking: a wake() during the round is not lost
             try:
                 await self.deliver_due()
                 chats = await self.queue_chats()
                 later = await outbox.seconds_until_later(self.db, chats)
-                pause = min(x for x in (later, self._blocked, IDLE_CHECK) if x is not None)
+                pause = min(x for x in (later, self.blocked_for, IDLE_CHECK) if x is not None)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("outbox sender failed; trying again shortly")
                 pause = 5.0
             if pause > 0:
-                self._wake.clear()
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
                 # arrives just after wake(), and stop() would then wait for ever.
                 try:
@@ -145,7 +146,7 @@ class OutboxSender:
     async def _pick(self, chats: dict[str, int]) -> list[tuple[OutboxItem, int]]:
         """One due row for each chat that can take it now, the chats in turn, urgent first."""
         heads = await outbox.due_heads(self.db, chats)
-        self._blocked = None
+        self.blocked_for = None
         if not heads:
             return []
         paused = await outbox.paused_chats(self.db)  # kept there across a restart
@@ -154,14 +155,17 @@ class OutboxSender:
         destined.sort(key=lambda pair: (pair[0].priority, self._served.get(pair[1], -1),
                                         pair[0].outbox_id))
         share = self.budget.outbox.free(self.budget.clock())
+        if share <= 0:  # the outbox used its share of this second; the rest is for answers
+            self.blocked_for = self.budget.outbox.wait(self.budget.clock())
+            return []
         picked: list[tuple[OutboxItem, int]] = []
         for item, chat_id in destined:
             wait = max(self.budget.chat_wait(chat_id), paused.get(chat_id, 0.0))
             if wait > 0 or any(chat_id == taken for _, taken in picked):
-                self._blocked = wait if self._blocked is None else min(self._blocked, wait)
+                self.blocked_for = wait if self.blocked_for is None else min(self.blocked_for, wait)
                 continue
-            if len(picked) >= max(share, 1):
-                self._blocked = 0.05 if self._blocked is None else min(self._blocked, 0.05)
+            if len(picked) >= share:
+                self.blocked_for = 0.05 if self.blocked_for is None else min(self.blocked_for, 0.05)
                 break
             self._turns += 1
             self._served[chat_id] = self._turns
