@@ -50,7 +50,7 @@ def build_services(settings: Settings, db: Database, bot: Bot,
                         settings.default_language, settings.delivery.send_timeout_seconds)
     sender = OutboxSender(db, renderer, chats, config_chats={
         queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None},
-        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None))
+        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None), clock=clock)
     if geocoder == CONFIGURED:
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,

@@ -35,6 +35,7 @@ from telegram.error import (
 
 from child_report_bot import metrics
 from child_report_bot.delivery.budget import ChatBudget
+from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.delivery.limiter import OUTBOX_SEND, retry_after_seconds
 from child_report_bot.storage import outbox
 from child_report_bot.storage.db import Database
@@ -64,8 +65,9 @@ class OutboxSender:
     def __init__(self, db: Database, render: Render, queue_chats: ChatResolver,
                  on_failure: FailureHook | None = None,
                  config_chats: dict[str, int] | None = None,
-                 budget: ChatBudget | None = None) -> None:
+                 budget: ChatBudget | None = None, clock: Clock = system_clock) -> None:
         self.db = db
+        self.clock = clock  # the services' clock: a post's arrival starts its reminder clock
         # The bot's rate limiter records every send into its budget; without one (a render
         # that is not a bot) only pauses apply.
         self.budget = budget if budget is not None else ChatBudget()
@@ -235,7 +237,7 @@ class OutboxSender:
         message_id = message.message_id if message is not None else None
 
         async def sent() -> None:
-            await outbox.mark_sent(db, item, chat_id, message_id)
+            await outbox.mark_sent(db, item, chat_id, message_id, self.clock)
             logger.info("outbox %s delivered (%s)", item.outbox_id, item.kind)
             logger.debug("outbox %s went to chat %s", item.outbox_id, chat_id)
             metrics.OUTBOX_SENT.labels(item.kind).inc()

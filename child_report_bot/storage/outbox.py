@@ -214,9 +214,11 @@ SEEN = ("CASE WHEN posted_at IS NULL OR (escalated_at IS NOT NULL AND posted_at 
         " THEN ? ELSE posted_at END")
 
 
-async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None) -> None:
-    """Record the delivery; a queue post also remembers where it is, for later edits."""
-    now = to_stored(system_clock())
+async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None,
+                    clock: Clock = system_clock) -> None:
+    """Record the delivery; a queue post also remembers where it is, for later edits, and when
+    it reached the group (``clock``: the triage clock's time, where its reminders count from)."""
+    now = to_stored(clock())
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE outbox SET status = ?, sent_at = ?, sent_message_id = ?, claimed_at = NULL,"
