@@ -82,6 +82,8 @@ class DeliverySettings(BaseModel):
     group_per_minute: int = Field(default=20, ge=1, le=1000)
     overall_per_second: float = Field(default=30, gt=0, le=1000)
     outbox_per_second: float = Field(default=20, gt=0, le=1000)
+    # A group whose backlog it cannot take within this many seconds gets one digest first.
+    digest_after_seconds: float = Field(default=60, gt=0, le=3600)
 
 
 class VolunteerSettings(BaseModel):

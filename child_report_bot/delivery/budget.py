@@ -100,6 +100,19 @@ class ChatBudget:
         """How many more messages the group takes in its current minute."""
         return self._windows(chat_id)[-1].free(self.clock()) if is_group(chat_id) else 1
 
+    def capacity(self, chat_id: object, seconds: float) -> int:
+        """About how many messages the chat can take within the next ``seconds``."""
+        now = self.clock()
+        by_rate = int(seconds * self.limits.per_chat_second) + 1
+        if not is_group(chat_id):
+            return by_rate
+        window = self._windows(chat_id)[-1]
+        free = window.free(now)
+        if seconds >= window.span:
+            return min(by_rate, int(window.limit * seconds / window.span) + free)
+        expiring = sum(1 for sent in window.times if sent + window.span <= now + seconds)
+        return min(by_rate, free + expiring)
+
     def record(self, chat_id: object, outbox: bool) -> None:
         """One request to ``chat_id`` went now."""
         now = self.clock()

@@ -35,6 +35,7 @@ from telegram.error import (
 
 from child_report_bot import metrics
 from child_report_bot.delivery.budget import ChatBudget
+from child_report_bot.delivery.digest import Digests
 from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.delivery.limiter import OUTBOX_SEND, retry_after_seconds
 from child_report_bot.storage import outbox
@@ -68,6 +69,7 @@ class OutboxSender:
                  budget: ChatBudget | None = None, clock: Clock = system_clock) -> None:
         self.db = db
         self.clock = clock  # the services' clock: a post's arrival starts its reminder clock
+        self.digests: Digests | None = None  # full groups get one message first (digest.py)
         # The bot's rate limiter records every send into its budget; without one (a render
         # that is not a bot) only pauses apply.
         self.budget = budget if budget is not None else ChatBudget()
@@ -140,6 +142,8 @@ class OutboxSender:
         delivered = 0
         while True:
             chats = await self.queue_chats()
+            if self.digests is not None:
+                await self.digests.plan(chats)
             picked = await self._pick(chats)
             if not picked:
                 return delivered

@@ -21,6 +21,7 @@ class OutboxKind(enum.StrEnum):
     VOLUNTEER_PIN = "volunteer_pin"
     VOLUNTEER_PHOTO = "volunteer_photo"      # after Accept: one of the report's photos
     VOLUNTEER_CLEANUP = "volunteer_cleanup"  # the offer ended: delete what the volunteer got
+    DIGEST = "digest"  # a full group's waiting reports in one message, sent or brought up to date
 
 
 class OutboxStatus(enum.StrEnum):

@@ -15,6 +15,7 @@ def register(application: Application) -> None:
         assignment_buttons,
         blocking,
         common,
+        digest_buttons,
         errors,
         other_input,
         privacy,
@@ -32,6 +33,7 @@ def register(application: Application) -> None:
     privacy.register(application)
     report.register(application)
     queue_groups.register(application)
+    digest_buttons.register(application)
     triage_buttons.register(application)
     assignment_buttons.register(application)
     blocking.register(application)

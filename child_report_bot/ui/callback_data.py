@@ -32,6 +32,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view": frozenset({"queue", "mine"}),  # paging through /queue and /mine
     "asg": frozenset({"menu", "pick", "acc", "dec", "fb"}),  # volunteer assignment
     "blk": frozenset({"ask"}),  # block the reporter of the report (argument: its code)
+    "dig": frozenset({"open"}),  # a report in a digest, sent privately (argument: its code)
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",

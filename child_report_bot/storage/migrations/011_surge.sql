@@ -16,3 +16,18 @@ UPDATE reports SET posted_at = COALESCE(waiting_since, created_at)
 -- not yet escalated), not every open report.
 CREATE INDEX reports_clock ON reports (waiting_since)
     WHERE status = 'new' AND posted_at IS NOT NULL AND (reminded_at IS NULL OR escalated_at IS NULL);
+
+-- A group whose backlog is more than it can take within [delivery] digest_after_seconds gets
+-- one digest message listing the waiting reports (delivery/digest.py), edited as posts go out.
+-- ``listed``: the report ids it has shown (JSON); ``closed_at``: once nothing waits any more.
+CREATE TABLE digests (
+    digest_id INTEGER PRIMARY KEY,
+    queue_id TEXT NOT NULL,
+    chat_id INTEGER NOT NULL,
+    message_id INTEGER,
+    listed TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    edited_at TEXT NOT NULL,
+    closed_at TEXT
+);
+CREATE INDEX digests_open ON digests (queue_id) WHERE closed_at IS NULL;
