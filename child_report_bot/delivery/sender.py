@@ -12,8 +12,9 @@ the chats in turn (urgent first, then the one served longest ago), and sends onl
 windows (``delivery/budget.py``, kept by the bot's rate limiter) take one more now, so a group's
 20 a minute is kept here and provokes no 429. A 429, or a failing send (5xx, timeout), sets that
 chat's "not before" in the database and the others go on. The outbox takes at most its share of
-the 30 a second; the rest is left for answers to people who are waiting. A refusal that will not
-change (400, 403) is recorded as failed and logged.
+the 30 a second; the rest is left for answers to people who are waiting. A group whose backlog is
+more than it can take within a minute first gets one digest of it (``digest.py``). A refusal that
+will not change (400, 403) is recorded as failed and logged.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
 IDLE_CHECK = 30.0  # look at the table at least this often, whatever happens
+DIGEST_LOOK = 2.0  # while a chat waits for its budget, look this often whether it needs a digest
 
 # (item, chat_id) -> the message Telegram returned
 Render = Callable[[OutboxItem, int], Awaitable[Message | None]]
@@ -112,6 +114,8 @@ class OutboxSender:
                 chats = await self.queue_chats()
                 later = await outbox.seconds_until_later(self.db, chats)
                 pause = min(x for x in (later, self.blocked_for, IDLE_CHECK) if x is not None)
+                if self.digests is not None and self.blocked_for is not None:
+                    pause = min(pause, DIGEST_LOOK)  # a full group's digest must not wait
             except asyncio.CancelledError:
                 raise
             except Exception:
