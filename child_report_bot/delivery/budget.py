@@ -89,9 +89,17 @@ class ChatBudget:
         return max([paused] + [window.wait(now) for window in self._windows(chat_id)])
 
     def wait(self, chat_id: object, outbox: bool) -> float:
-        """Seconds until a request to ``chat_id`` may go: its chat, the total, the outbox's share."""
+        """Seconds until a request to ``chat_id`` may go: its chat, the total, the outbox's share.
+
+        An answer to a person in their private chat waits only for a pause and the total:
+        Telegram lets a private chat take short bursts (a step's edit and next question), as
+        PTB's own limiter assumes; the outbox keeps to one a second there too.
+        """
         now = self.clock()
-        waits = [self.chat_wait(chat_id), self.overall.wait(now)]
+        if outbox or is_group(chat_id):
+            waits = [self.chat_wait(chat_id), self.overall.wait(now)]
+        else:
+            waits = [self.paused_for(chat_id), self.overall.wait(now)]
         if outbox:
             waits.append(self.outbox.wait(now))
         return max(waits)

@@ -47,6 +47,8 @@ def test_a_private_chat_takes_one_a_second_and_the_outbox_only_its_share():
     budget = ChatBudget(Limits(outbox_second=2), clock)
     budget.record(PERSON, outbox=False)
     assert 0.9 < budget.chat_wait(PERSON) <= 1 + MARGIN
+    assert budget.wait(PERSON, outbox=True) > 0.9      # the outbox keeps to one a second …
+    assert budget.wait(PERSON, outbox=False) == 0      # … an answer to the person may burst
     budget.record(PERSON + 1, outbox=True)
     budget.record(PERSON + 2, outbox=True)
     assert budget.wait(PERSON + 3, outbox=True) > 0   # the outbox's share is used up
