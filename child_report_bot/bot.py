@@ -23,7 +23,6 @@ from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -32,6 +31,7 @@ from telegram.ext import (
 
 from child_report_bot import handlers, i18n, jobs
 from child_report_bot.context import BotContext, Services
+from child_report_bot.delivery.limiter import ChatRateLimiter, limits_of
 from child_report_bot.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
 from child_report_bot.handlers import held_notices
 from child_report_bot.handlers.concurrency import PerChatUpdates
@@ -150,7 +150,7 @@ def build_application(settings: Settings,
                            protect_content=settings.privacy.protect_content))
         .context_types(ContextTypes(context=BotContext))
         .persistence(DraftPersistence(db))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(ChatRateLimiter(limits_of(settings.delivery), max_retries=3))
         .post_init(on_startup)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)

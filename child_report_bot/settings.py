@@ -77,6 +77,14 @@ class DeliverySettings(BaseModel):
 
     staff_language: Language = DEFAULT_LANGUAGE
     send_timeout_seconds: float = Field(default=20, gt=0, le=120)
+    # Telegram's limits, kept by the bot itself (delivery/budget.py); the outbox takes at most
+    # outbox_per_second of the overall, leaving the rest for answers to people who wait.
+    per_chat_per_second: float = Field(default=1, gt=0, le=30)
+    group_per_minute: int = Field(default=20, ge=1, le=1000)
+    overall_per_second: float = Field(default=30, gt=0, le=1000)
+    outbox_per_second: float = Field(default=20, gt=0, le=1000)
+    # A group whose backlog it cannot take within this many seconds gets one digest first.
+    digest_after_seconds: float = Field(default=60, gt=0, le=3600)
 
 
 class VolunteerSettings(BaseModel):

@@ -11,6 +11,7 @@ from telegram import Bot
 from child_report_bot.context import Services
 from child_report_bot.delivery.alerts import DeliveryFailures, RefusalAlerts
 from child_report_bot.delivery.render import Renderer
+from child_report_bot.delivery.digest import Digests
 from child_report_bot.delivery.sender import OutboxSender
 from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.handlers.storage_faults import NOTICES, FaultAlerts
@@ -53,7 +54,10 @@ def build_services(settings: Settings, db: Database, bot: Bot,
     renderer = Renderer(bot, db, routing, settings.delivery.staff_language,
                         settings.default_language, settings.delivery.send_timeout_seconds)
     sender = OutboxSender(db, renderer, chats, config_chats={
-        queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None})
+        queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None},
+        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None), clock=clock)
+    sender.digests = renderer.digests = Digests(
+        renderer, sender.budget, settings.delivery.digest_after_seconds, clock)
     if geocoder == CONFIGURED:
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,

@@ -11,6 +11,7 @@ Kinds:
   after Accept the exact pin and each photo; ``volunteer_cleanup`` deletes them when it ends;
 - ``relay_question`` / ``relay_answer``: a claimer's question to the reporter and the answer
   back, each naming only the queue or the report (``delivery/relay_render.py``);
+- ``digest``: a full group's waiting reports in one message, sent or edited (``digest.py``);
 - ``notice``: a localized message to one person, ``payload = {"key": ..., "params": {...}}``,
   in that person's language as stored when it is sent.
 """
@@ -60,6 +61,7 @@ class Renderer:
         # Generous, so a slow answer is rarely mistaken for a lost message and sent twice.
         self.timeouts = {"read_timeout": timeout, "write_timeout": timeout,
                          "connect_timeout": timeout}
+        self.digests = None  # delivery/digest.Digests, set when the services are wired
 
     async def __call__(self, item: OutboxItem, chat_id: int) -> Message | None:
         if item.kind == OutboxKind.QUEUE_POST:
@@ -81,6 +83,8 @@ class Renderer:
             return await self._volunteer_cleanup(item, chat_id)
         if item.kind in (OutboxKind.RELAY_QUESTION, OutboxKind.RELAY_ANSWER):
             return await render_relay(self, item, chat_id)
+        if item.kind == OutboxKind.DIGEST and self.digests is not None:
+            return await self.digests.render(item, chat_id)
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     async def view(self, report: Report, role: str, payload: dict | None = None,

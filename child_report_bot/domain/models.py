@@ -79,6 +79,7 @@ class Report:
     reminded_at: str | None
     escalated_from: str | None
     escalated_at: str | None
+    posted_at: str | None = None  # when its post (or digest line) reached the group
 
     @property
     def anonymous(self) -> bool:

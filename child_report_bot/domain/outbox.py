@@ -23,6 +23,7 @@ class OutboxKind(enum.StrEnum):
     VOLUNTEER_CLEANUP = "volunteer_cleanup"  # the offer ended: delete what the volunteer got
     RELAY_QUESTION = "relay_question"  # a claimer's question, to the reporter, from "the staff"
     RELAY_ANSWER = "relay_answer"      # the reporter's answer, to the claimer, from "the reporter"
+    DIGEST = "digest"  # a full group's waiting reports in one message, sent or brought up to date
 
 
 class OutboxStatus(enum.StrEnum):

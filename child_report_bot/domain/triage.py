@@ -281,23 +281,46 @@ class Escalation:
     fallback: str
 
 
+def clock_start(report: Report) -> dt.datetime | None:
+    """When staff could first see ``report`` waiting in its current queue: the later of its
+    last becoming new and its post (or digest line) reaching the group; ``None`` while nothing
+    has reached the group (not posted yet, or not since it was escalated)."""
+    if report.waiting_since is None or report.posted_at is None:
+        return None
+    if report.escalated_at is not None and report.posted_at < report.escalated_at:
+        return None  # the fallback group has not seen it yet
+    return max(from_stored(report.waiting_since), from_stored(report.posted_at))
+
+
+def clock_cutoff(now: dt.datetime, queues: Iterable[Any]) -> tuple[str, list[str]]:
+    """What the minute job needs to read: reports whose clock started before the returned
+    moment (the shortest reminder time ago) may be owed something, and the queues that
+    escalate (have a fallback)."""
+    queues = list(queues)
+    shortest = min((queue.remind_after_minutes for queue in queues), default=0)
+    cutoff = now - dt.timedelta(minutes=shortest)
+    return to_stored(cutoff), [queue.id for queue in queues if queue.fallback]
+
+
 def due(reports: Iterable[Report], now: dt.datetime,
         routing: RoutingConfig) -> list[Reminder | Escalation]:
     """What the clock owes the waiting reports, in the order given (urgent first, oldest first).
 
-    Past ``escalate_after_minutes`` a report not escalated before moves to the fallback queue;
+    The clock starts when staff could see the report (``clock_start``), never at submit: a
+    report still waiting in a backlog is neither reminded of nor escalated. Past
+    ``escalate_after_minutes`` a report not escalated before moves to the fallback queue;
     otherwise past ``remind_after_minutes`` a report not reminded of gets one reminder.
     """
     owed: list[Reminder | Escalation] = []
     for report in reports:
         queue = routing.queue(report.queue)
-        if queue is None or report.status is not Status.NEW or report.waiting_since is None:
+        start = clock_start(report)
+        if queue is None or report.status is not Status.NEW or start is None:
             continue
-        waited = (now - from_stored(report.waiting_since)).total_seconds()
+        waited = (now - start).total_seconds()
         if (waited >= queue.escalate_after_minutes * 60 and queue.fallback
                 and report.escalated_at is None):
             owed.append(Escalation(report, queue.fallback))
         elif waited >= queue.remind_after_minutes * 60 and report.reminded_at is None:
             owed.append(Reminder(report, int(waited // 60)))
     return owed
-

@@ -16,6 +16,7 @@ def register(application: Application) -> None:
         blocking,
         child_help,
         common,
+        digest_buttons,
         errors,
         other_input,
         privacy,
@@ -37,6 +38,7 @@ def register(application: Application) -> None:
     report.register(application)
     child_help.register(application)
     queue_groups.register(application)
+    digest_buttons.register(application)
     triage_buttons.register(application)
     assignment_buttons.register(application)
     blocking.register(application)

@@ -23,6 +23,7 @@ from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.domain.outbox import OutboxKind
 from child_report_bot.domain.triage import (
     Action,
+    clock_cutoff,
     Actor,
     Change,
     CloseReason,
@@ -283,7 +284,8 @@ class Triage:
         from the database, so a restart forgets nothing. Returns (reminded, escalated)."""
         now = self.clock()
         reminded = escalated = 0
-        for owed in due(await report_store.waiting_reports(self.db), now, self.routing):
+        for owed in due(await report_store.clock_candidates(
+                self.db, *clock_cutoff(now, self.routing.queues)), now, self.routing):
             if isinstance(owed, Escalation):
                 escalated += await self._escalate(owed, now)
             else:

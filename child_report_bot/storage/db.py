@@ -35,17 +35,16 @@ def utcnow() -> str:
 
 
 def migrations() -> list[tuple[int, Path]]:
-    """The numbered ``.sql`` files, in order; each number once, rising (parallel branches
-    reserve numbers ahead, so a branch may have a gap until they are merged)."""
+    """The numbered ``.sql`` files, in order; numbers must run 1, 2, 3 … with no gap."""
     found = []
     for path in MIGRATIONS_DIR.iterdir():
         match = _MIGRATION_NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path))
     found.sort()
-    for (before, _), (number, path) in zip([(0, None), *found], found):
-        if number <= before:
-            raise RuntimeError(f"migration {path.name} is out of sequence (after {before:03d})")
+    for expected, (number, path) in enumerate(found, start=1):
+        if number != expected:
+            raise RuntimeError(f"migration {path.name} is out of sequence (expected {expected:03d})")
     return found
 
 

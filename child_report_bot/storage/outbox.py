@@ -105,6 +105,24 @@ async def due(db: Database, deliverable_queues: Iterable[str], limit: int = 50) 
     return [_item(row) for row in rows]
 
 
+async def due_heads(db: Database, deliverable_queues: Iterable[str]) -> list[OutboxItem]:
+    """The first due message of every destination (a queue, or a chat), urgent first.
+
+    One per destination, so that the sender can serve every chat in turn: a group with a
+    thousand posts waiting is one head among the others, not the first thousand rows.
+    """
+    ready, queues = _ready(deliverable_queues)
+    now = to_stored(system_clock())
+    rows = await db.fetchall(
+        "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY"
+        " COALESCE('q' || o.queue_id, 'c' || o.chat_id) ORDER BY o.priority, o.outbox_id) AS head"
+        f" FROM outbox o WHERE {ready} AND o.next_attempt_at <= ?)"
+        " WHERE head = 1 ORDER BY priority, outbox_id",
+        (*queues, now, now),
+    )
+    return [_item(row) for row in rows]
+
+
 async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) -> float | None:
     """How long until the next pending message is due (0 if one is due now), or ``None``."""
     ready, queues = _ready(deliverable_queues)
@@ -114,6 +132,44 @@ async def seconds_until_next(db: Database, deliverable_queues: Iterable[str]) ->
     if row is None or row[0] is None:
         return None
     return max(0.0, (from_stored(row[0]) - system_clock()).total_seconds())
+
+
+async def seconds_until_later(db: Database, deliverable_queues: Iterable[str]) -> float | None:
+    """How long until a message that is not due yet comes due, or ``None`` if none waits."""
+    ready, queues = _ready(deliverable_queues)
+    now = to_stored(system_clock())
+    row = await db.fetchone(
+        f"SELECT MIN(o.next_attempt_at) FROM outbox o WHERE {ready} AND o.next_attempt_at > ?",
+        (*queues, now, now))
+    if row is None or row[0] is None:
+        return None
+    return max(0.0, (from_stored(row[0]) - system_clock()).total_seconds())
+
+
+async def pause_chat(db: Database, chat_id: int, seconds: float, reason: str) -> None:
+    """Nothing more to ``chat_id`` for ``seconds`` (kept across a restart); other chats go on."""
+    until = _whole_second(system_clock() + dt.timedelta(seconds=seconds))
+    await db.execute(
+        "INSERT INTO outbox_chats (chat_id, not_before, reason) VALUES (?, ?, ?)"
+        " ON CONFLICT (chat_id) DO UPDATE SET not_before = MAX(not_before, excluded.not_before),"
+        " reason = excluded.reason",
+        (chat_id, to_stored(until), reason[:200]))
+
+
+async def paused_chats(db: Database) -> dict[int, float]:
+    """Chats that must still wait, with the seconds left (a pause that ran out is ignored)."""
+    now = to_stored(system_clock())
+    rows = await db.fetchall(
+        "SELECT chat_id, not_before FROM outbox_chats WHERE not_before > ?", (now,))
+    return {row["chat_id"]: max(0.0, (from_stored(row["not_before"])
+                                      - system_clock()).total_seconds()) for row in rows}
+
+
+def _whole_second(when: dt.datetime) -> dt.datetime:
+    """Rounded up: timestamps are stored to the second, so text comparison is time order."""
+    if when.microsecond:
+        return when.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return when
 
 
 async def claim(db: Database, item: OutboxItem) -> bool:
@@ -152,18 +208,28 @@ async def in_flight(db: Database) -> int:
     return row[0]
 
 
-async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None) -> None:
-    """Record the delivery; a queue post also remembers where it is, for later edits."""
+# When staff first could see the report in its current queue: kept from an earlier post or
+# digest line, unless that was before an escalation (the fallback group had not seen it yet).
+SEEN = ("CASE WHEN posted_at IS NULL OR (escalated_at IS NOT NULL AND posted_at < escalated_at)"
+        " THEN ? ELSE posted_at END")
+
+
+async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: int | None,
+                    clock: Clock = system_clock) -> None:
+    """Record the delivery; a queue post also remembers where it is, for later edits, and when
+    it reached the group (``clock``: the triage clock's time, where its reminders count from)."""
+    now = to_stored(clock())
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE outbox SET status = ?, sent_at = ?, sent_message_id = ?, claimed_at = NULL,"
             " attempts = attempts + 1, last_error = NULL WHERE outbox_id = ?",
-            (OutboxStatus.SENT, to_stored(system_clock()), message_id, item.outbox_id),
+            (OutboxStatus.SENT, now, message_id, item.outbox_id),
         )
         if item.kind == OutboxKind.QUEUE_POST and item.report_id is not None:
             await conn.execute(
-                "UPDATE reports SET post_chat_id = ?, post_message_id = ? WHERE report_id = ?",
-                (chat_id, message_id, item.report_id),
+                f"UPDATE reports SET post_chat_id = ?, post_message_id = ?, posted_at = {SEEN}"
+                " WHERE report_id = ?",
+                (chat_id, message_id, now, item.report_id),
             )
         elif item.kind == OutboxKind.TRANSFER_POST and item.report_id is not None:
             # Only while that transfer is still open (not sent back or replaced meanwhile).
@@ -177,9 +243,7 @@ async def mark_sent(db: Database, item: OutboxItem, chat_id: int, message_id: in
 async def retry_later(db: Database, item: OutboxItem, delay: float, error: str) -> None:
     """Try again after ``delay`` seconds (rounded up to a whole second: every timestamp is
     stored as ISO text to the second, so that text comparison is time comparison)."""
-    when = system_clock() + dt.timedelta(seconds=delay)
-    if when.microsecond:
-        when = when.replace(microsecond=0) + dt.timedelta(seconds=1)
+    when = _whole_second(system_clock() + dt.timedelta(seconds=delay))
     await db.execute(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
         " claimed_at = NULL WHERE outbox_id = ?",

@@ -274,3 +274,28 @@ async def insert_report(conn: aiosqlite.Connection, user_id: int, chat_id: int, 
     inside the caller's transaction; (report_id, code)."""
     return await _insert_report(conn, user_id, chat_id, draft_id, language, draft, contact,
                                 routed)
+
+
+def clock_query(queue_count: int) -> str:
+    """The minute job's SQL for ``queue_count`` escalating queues. ``INDEXED BY``: without
+    statistics SQLite would take ``reports_waiting`` and walk every open report."""
+    marks = ",".join("?" * queue_count) or "NULL"
+    return ("SELECT * FROM reports INDEXED BY reports_clock WHERE status = 'new'"
+            " AND posted_at IS NOT NULL AND (reminded_at IS NULL OR escalated_at IS NULL)"
+            " AND waiting_since <= ? AND posted_at <= ?"
+            f" AND (reminded_at IS NULL OR queue IN ({marks}))"
+            " ORDER BY urgent DESC, waiting_since")
+
+
+async def clock_candidates(db: Database, cutoff: str,
+                           escalating_queues: list[str]) -> list[Report]:
+    """Open reports the reminder clock may owe something by now: posted (or in a digest) and
+    waiting since before ``cutoff``, not yet reminded of, or not yet escalated from one of
+    ``escalating_queues`` (those with a fallback); urgent first, then oldest first.
+
+    Read through the partial index ``reports_clock`` (migration 011), so the minute job reads
+    these few rows rather than every open report.
+    """
+    queues = sorted(set(escalating_queues))
+    rows = await db.fetchall(clock_query(len(queues)), (cutoff, cutoff, *queues))
+    return [report_from_row(row) for row in rows]

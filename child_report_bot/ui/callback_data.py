@@ -36,6 +36,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "blk": frozenset({"ask"}),  # block the reporter of the report (argument: its code)
     # ask the reporter: ask (a report code), ans / stop (a question id), cancel (no argument)
     "rly": frozenset({"ask", "ans", "stop", "cancel"}),
+    "dig": frozenset({"open"}),  # a report in a digest, sent privately (argument: its code)
     "tri": frozenset({
         "claim", "unclaim", "close", "out", "xfer", "to", "dup", "dupof", "accept", "back",
         "ret", "reopen", "menu", "tmenu",

@@ -277,9 +277,10 @@ async def test_duplicate_of_an_earlier_report(emu, office):
 
 async def test_unclaimed_reports_are_reminded_then_escalated(emu, office):
     citizen = Person(emu, 5109, "en")
+    triage = office.services.triage
+    office.services.sender.clock = lambda: triage.clock()  # posts arrive on the test's clock
     code = await file_report(citizen)            # 137: remind after 15, escalate after 45
     await posted(emu, office, code)
-    triage = office.services.triage
     start = dt.datetime.fromisoformat(report_row(office, code)["waiting_since"])
     triage.clock = lambda: start + dt.timedelta(minutes=10)
     assert await triage.remind_and_escalate() == (0, 0)

@@ -90,9 +90,10 @@ async def put(db: Database, key: str, **fields) -> None:
 
 
 async def make_due(db: Database, key: str) -> None:
-    """Pretend the retry time has come."""
+    """Pretend the retry time has come (for the row and for its chat)."""
     await db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'"
                      " WHERE dedupe_key = ?", (key,))
+    await db.execute("DELETE FROM outbox_chats")
 
 
 def seconds_from_now(stored: str) -> float:
@@ -270,7 +271,8 @@ async def test_urgent_rows_are_rendered_before_normal_ones(db, sender, telegram)
     await put(db, "normal-3")
     await put(db, "urgent-2", priority=URGENT)
     assert await sender.deliver_due() == 5
-    assert telegram.rendered() == ["urgent-1", "urgent-2", "normal-1", "normal-2", "normal-3"]
+    # Urgent first; then the chats in turn (the group was served first, so the other chat now).
+    assert telegram.rendered() == ["urgent-1", "urgent-2", "normal-2", "normal-1", "normal-3"]
 
 
 async def test_more_than_one_batch_is_delivered_in_one_pass(db, sender, telegram):

@@ -132,7 +132,8 @@ def stored(**changes) -> Report:
         claimed_by=None, claimed_by_name=None, claimed_at=None, first_claimed_at=None,
         closed_by=None, closed_at=None, outcome=None, close_note=None, duplicate_of=None,
         transfer_to=None, transfer_from_status=None, transfer_post_chat_id=None,
-        transfer_post_message_id=None, reminded_at=None, escalated_from=None, escalated_at=None)
+        transfer_post_message_id=None, reminded_at=None, escalated_from=None, escalated_at=None,
+        posted_at=EARLIER)
     return Report(**{**base, **changes})
 
 
