@@ -289,7 +289,9 @@ async def test_bind_needs_a_known_queue_and_a_group(emu, staffed):
 
 
 async def test_urgent_reports_go_out_first(emu, staffed):
-    """A backlog (the sender paused) is delivered urgent first, then oldest first."""
+    """A backlog (the sender paused) is delivered urgent first, then oldest first. The urgent
+    one goes to another group, which the sender serves side by side with 137's in the same
+    round, so it is among the first two sends, not necessarily the very first."""
     await staffed.services.sender.stop()
     citizen = Person(emu, 5013, "en")
     normal = [await file_report(citizen, activity="flowers") for _ in range(3)]
@@ -299,7 +301,8 @@ async def test_urgent_reports_go_out_first(emu, staffed):
         await wait_posted(emu, GROUPS["123" if code == urgent else "137"], code)
     order = [code for call in emu.calls if call.method == "sendPhoto" and call.error is None
              for code in [urgent, *normal] if code in text_of(call)]
-    assert order == [urgent, *normal]
+    assert [code for code in order if code != urgent] == normal, "oldest first"
+    assert order.index(urgent) <= 1, "urgent in the first round"
 
 
 async def test_flaky_bot_api_and_a_restart_still_deliver_each_report_once(emu, tmp_path):
