@@ -94,7 +94,7 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
         emu.set_fault_policy(faults)
         walks = [Walk(Person(emu, 21000 + n, "en"), patience=30) for n in range(CITIZENS)]
         for walk in walks:  # ordinary reports, not dangerous: they go to 137 at noon
-            walk.steps_override = {"report.ask_danger": ("press", "v1:rep:danger:no")}
+            walk.danger = False
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(w.run(loop.time() + 900) for w in walks))
         codes = {w.person.id: w.code for w in walks if w.code}

@@ -24,11 +24,12 @@ ADMIN = 9000
 
 def posts_per_code(emu, codes):
     """How many posts of each code reached the group (sent and answered by Telegram); a post
-    carries the report's photo (reminders later are text messages, not counted)."""
+    carries the Claim button (a reminder or a digest does not)."""
     counts = collections.Counter()
     for call in emu.calls:
-        if call.method == "sendPhoto" and call.error is None \
-                and call.params.get("chat_id") == GROUP:
+        if call.method in ("sendMessage", "sendPhoto") and call.error is None \
+                and call.params.get("chat_id") == GROUP \
+                and ":tri:claim:" in str(call.params.get("reply_markup")):
             text = text_of(call)
             for code in codes:
                 if code in text:

@@ -16,8 +16,20 @@ from tests.support.chat import Person, plain_text, text_of
 from tests.support.flows import AZADI
 
 # (the question's catalog key, what the citizen does about it), in the report's order.
-STEPS = [
+# In danger the report goes out once the place is given (its code in "danger.sent"), then the
+# optional questions follow, each edited into the same post.
+DANGER_STEPS = [
     ("report.ask_danger", ("press", "v1:rep:danger:yes")),
+    ("danger.ask_location", ("location", AZADI)),
+    ("report.ask_activity", ("press", "v1:rep:act:flowers")),
+    ("report.ask_age", ("press", "v1:rep:age:6to12")),
+    ("report.ask_count", ("text", "1")),
+    ("report.ask_description", ("press", "v1:rep:desc:skip")),
+    ("report.ask_contact", ("press", "v1:rep:contact:anonymous")),
+    ("danger.all_added", None),
+]
+CALM_STEPS = [
+    ("report.ask_danger", ("press", "v1:rep:danger:no")),
     ("report.ask_activity", ("press", "v1:rep:act:flowers")),
     ("report.ask_age", ("press", "v1:rep:age:6to12")),
     ("report.ask_count", ("text", "1")),
@@ -44,15 +56,31 @@ class Walk:
     lost: int = 0
     code: str | None = None
     asked: list[str] = field(default_factory=list)
-    steps_override: dict[str, tuple[str, object]] = field(default_factory=dict)
+    danger: bool = True  # the danger-first path, or the calm one ending in Submit
+
+    @property
+    def steps(self) -> list[tuple[str, tuple[str, object] | None]]:
+        return DANGER_STEPS if self.danger else CALM_STEPS
+
+    @property
+    def last_key(self) -> str:
+        return self.steps[-1][0]
+
+    @property
+    def code_key(self) -> str:
+        """The message carrying the report's code."""
+        return "danger.sent" if self.danger else "report.received"
 
     def _newest_id(self) -> int:
-        messages = self.person.emu.messages(self.person.id)
-        return max((m["message_id"] for m in messages), default=0)
+        """What the chat shows now, as one number: a new message or an edit of one of the last
+        few (a pressed question is edited into the next one) changes it."""
+        messages = self.person.emu.messages(self.person.id)[-3:]
+        return hash(tuple((m["message_id"], m.get("text"), m.get("caption"),
+                           str(m.get("reply_markup"))) for m in messages))
 
     def _state(self) -> str | None:
         """The newest known question in the chat (a rejection re-asks nothing by itself)."""
-        known = STEPS + OTHER + [(key, None) for key in RETRY]
+        known = self.steps + OTHER + [(key, None) for key in RETRY]
         for message in reversed(self.person.emu.messages(self.person.id)):
             text = plain_text(message.get("text") or message.get("caption"))
             for key, _ in known:
@@ -83,14 +111,14 @@ class Walk:
         loop = asyncio.get_running_loop()
         action: tuple[str, object] = ("text", "/report")
         furthest = -1
-        order = [k for k, _ in STEPS]
+        order = [k for k, _ in self.steps]
         while loop.time() < deadline:
             before = self._newest_id()
             await self._act(action)
             waited_until = min(deadline, loop.time() + self.patience)
-            while loop.time() < waited_until and self._newest_id() <= before:
+            while loop.time() < waited_until and self._newest_id() == before:
                 await asyncio.sleep(0.3)  # 100 walkers: keep the emulator free to serve
-            if self._newest_id() <= before:
+            if self._newest_id() == before:
                 self.never_answered += 1
             await asyncio.sleep(0.5)  # a question may follow its acknowledgement
             key = self._state()
@@ -102,13 +130,13 @@ class Walk:
                 if index < furthest:
                     self.lost += 1
                 furthest = max(furthest, index)
-            if key == "report.received":
+            if key == self.last_key:
                 self.code = self._code()
                 return
-            action = self.steps_override.get(key) or dict(STEPS + OTHER)[key]
+            action = dict(self.steps + OTHER)[key]
 
     def _code(self) -> str | None:
-        expected = self.person.expects("report.received")
+        expected = self.person.expects(self.code_key)
         for call in reversed(self.person.emu.calls):
             if (call.method == "sendMessage" and call.error is None
                     and call.params.get("chat_id") == self.person.id
