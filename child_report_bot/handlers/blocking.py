@@ -90,7 +90,7 @@ async def unblock_command(update: Update, context: BotContext) -> None:
     if result.released:
         context.services.sender.wake()
     await tell(update, context.tr("block.unblocked", code=report.code,
-                                  count=context.tr.digits(result.released)))
+                                  count=result.released))
 
 
 def register(application: Application) -> None:

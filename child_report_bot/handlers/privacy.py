@@ -49,7 +49,7 @@ async def delete_button(update: Update, context: BotContext) -> None:
         await edit_quietly(query.edit_message_text(tr("delete.has_role")))
         return
     context.user_data.clear()
-    await edit_quietly(query.edit_message_text(tr("delete.done", reports=tr.digits(kept))))
+    await edit_quietly(query.edit_message_text(tr("delete.done", count=kept)))
     await update.effective_chat.send_message(tr("delete.after"), reply_markup=main_menu(tr))
 
 

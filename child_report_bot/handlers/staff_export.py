@@ -81,7 +81,7 @@ class _Progress:
     async def finish(self, parts: int) -> None:
         if self.message is not None:
             await edit_quietly(self.message.edit_text(self.tr(
-                "export.ready", count=self.tr.digits(self.total), parts=self.tr.digits(parts))))
+                "export.ready", count=self.total, parts=self.tr("export.files", count=parts))))
 
     def _text(self, done: int) -> str:
         return self.tr("export.progress", done=self.tr.digits(done),

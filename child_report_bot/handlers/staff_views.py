@@ -187,7 +187,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     def minutes(value):
         return tr.digits(round(value)) if value is not None else "—"
 
-    lines = [tr("stats.title", days=tr.digits(days), total=tr.digits(figures.total)),
+    lines = [tr("stats.title", days=tr("stats.days", count=days), count=figures.total),
              _counts(tr, "stats.by_status", figures.by_status,
                      lambda k: tr.plain(f"status.{k}")),
              _counts(tr, "stats.by_queue", figures.by_queue, queue_name),

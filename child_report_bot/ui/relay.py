@@ -41,5 +41,5 @@ def seen_again(count: int, last_at: str | None, codes: tuple[str, ...],
     """The post's line about repeat sightings (none: no line)."""
     if not count or last_at is None:
         return []
-    return [tr("sighting.seen_again", count=tr.digits(count), time=staff_time(last_at),
+    return [tr("sighting.seen_again", count=count, time=staff_time(last_at),
                codes=", ".join(codes))]

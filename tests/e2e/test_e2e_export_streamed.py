@@ -10,6 +10,7 @@ import io
 import os
 import tempfile
 
+from child_report_bot import i18n
 from child_report_bot.handlers import staff_export
 from child_report_bot.storage import stats
 from child_report_bot.ui import export_files
@@ -38,7 +39,8 @@ async def test_a_long_export_shows_progress_and_comes_in_parts(emu, office, monk
     nasrin = office.people[NASRIN]
     mark = emu.mark()
     await nasrin.send("text", "/export 1405/08/01 2099-01-01", expect="export.progress")
-    ready = nasrin.expects("export.ready", count="4", parts="4")
+    ready = nasrin.expects("export.ready", count=4,
+                           parts=i18n.plain(nasrin.language, "export.files", count=4))
     await emu.await_call(lambda call: ready in text_of(call), method="editMessageText",
                          after=mark)
     edits = emu.calls_to("editMessageText", chat_id=nasrin.id)
