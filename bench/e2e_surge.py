@@ -69,7 +69,10 @@ async def _plant(path: Path, emu: BotAPIEmulator, first: int, count: int,
             d.set_activity(draft, activity)
             d.set_age_band(draft, "6to12")
             d.set_children_count(draft, "1")
-            d.set_pin(draft, 35.6997, 51.3380)
+            # A different crossroads each, about 330 m apart on a grid over central Tehran:
+            # 1,000 pins at one spot would be one child seen 1,000 times (a repeat sighting).
+            row, column = divmod(user_id - first, 32)
+            d.set_pin(draft, 35.65 + row * 0.003, 51.33 + column * 0.003)
             d.add_photo(draft, emu.add_file(kind="photo"), f"bench-{user_id}")
             d.finish_photos(draft)
             d.set_description(draft, None)

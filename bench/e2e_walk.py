@@ -86,7 +86,9 @@ class Citizen:
             if action == "text":
                 self.user.text(argument)
             elif action == "location":
-                self.user.location(*argument)
+                # Each report somewhere else in Tehran: one spot for all would be one child
+                # seen again and again (folded as repeat sightings, with no post of its own).
+                self.user.location(random.uniform(35.60, 35.80), random.uniform(51.20, 51.50))
             else:
                 self.user.photo()
         try:

@@ -83,7 +83,9 @@ class Walk:
         known = self.steps + OTHER + [(key, None) for key in RETRY]
         for message in reversed(self.person.emu.messages(self.person.id)):
             text = plain_text(message.get("text") or message.get("caption"))
-            for key, _ in known:
+            # A pressed question is edited into its answer and the next question: the furthest
+            # step a message names is the one it asks now.
+            for key, _ in reversed(known):
                 if self.person.expects(key) in text:
                     return key
         return None
