@@ -42,6 +42,7 @@ CALM_STEPS = [
     ("report.received", None),
 ]
 OTHER = [("report.resume_prompt", ("press", "v1:rep:resume"))]
+WAIT = ["danger.sent"]  # told, and the next question follows in its own message: wait for it
 RETRY = ["error.internal", "error.storage_fault"]  # an apology: the same message again, now
 CODE = re.compile(r"<code>([^<]+)</code>")
 
@@ -80,7 +81,7 @@ class Walk:
 
     def _state(self) -> str | None:
         """The newest known question in the chat (a rejection re-asks nothing by itself)."""
-        known = self.steps + OTHER + [(key, None) for key in RETRY]
+        known = self.steps + OTHER + [(key, None) for key in WAIT + RETRY]
         for message in reversed(self.person.emu.messages(self.person.id)):
             text = plain_text(message.get("text") or message.get("caption"))
             # A pressed question is edited into its answer and the next question: the furthest
@@ -124,6 +125,16 @@ class Walk:
                 self.never_answered += 1
             await asyncio.sleep(0.5)  # a question may follow its acknowledgement
             key = self._state()
+            if key in WAIT:  # a loaded bot may take longer than that
+                told = self._newest_id()
+                waited_until = min(deadline, loop.time() + self.patience)
+                while loop.time() < waited_until and self._newest_id() == told:
+                    await asyncio.sleep(0.3)
+                key = self._state()
+                if key in WAIT:
+                    self.never_answered += 1
+                    action = ("text", "/report")
+                    continue
             if key is None or key in RETRY:
                 continue  # the same message again
             self.asked.append(key)
