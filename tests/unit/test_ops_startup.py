@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:SECRET-startup-token-never-printed"
 SECRET = TOKEN.split(":", 1)[1]
 HANG_GUARD = 40  # seconds: far beyond the 3 s deadline; reached only if the bot hangs
+# A server that does answer (the emulator, a web server) must be told apart from a silent one
+# however loaded the machine is: those runs get a deadline they never need to reach.
+ANSWERING = {"BOT_STARTUP_TIMEOUT_SECONDS": "20"}
 
 
 def bot_environment(tmp_path, **values):
@@ -99,7 +102,7 @@ def test_a_socks4_proxy_is_a_wrong_setting(tmp_path):
 
 def test_a_rejected_token_is_named_by_its_bot_id_only(tmp_path):
     with BotAPIEmulator(token="999:the-only-token-it-knows") as emu:
-        result = run_bot(bot_environment(tmp_path, BOT_API_URL=emu.base_url))
+        result = run_bot(bot_environment(tmp_path, BOT_API_URL=emu.base_url, **ANSWERING))
     assert_one_line(result, 2, "BOT_TOKEN", "123456")
 
 
@@ -110,7 +113,8 @@ def test_a_web_server_that_is_not_a_bot_api_is_a_wrong_api_url(tmp_path):
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/wrong/bot"
-        result = run_bot(bot_environment(tmp_path, BOT_API_URL=url), stdin=subprocess.DEVNULL)
+        result = run_bot(bot_environment(tmp_path, BOT_API_URL=url, **ANSWERING),
+                         stdin=subprocess.DEVNULL)
     finally:
         server.shutdown()
         server.server_close()
@@ -163,7 +167,7 @@ def test_a_misspelled_variable_is_named_with_the_closest_setting(tmp_path):
 def test_a_second_instance_on_the_same_database_refuses_to_start(tmp_path):
     with BotAPIEmulator() as emu:
         environment = bot_environment(tmp_path, BOT_API_URL=emu.base_url,
-                                      BOT_FILE_URL=emu.file_base_url)
+                                      BOT_FILE_URL=emu.file_base_url, **ANSWERING)
         first = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
                                  env=environment, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
@@ -180,7 +184,7 @@ def test_debug_logs_never_hold_the_token(tmp_path):
     with BotAPIEmulator() as emu:
         environment = bot_environment(tmp_path, BOT_API_URL=emu.base_url,
                                       BOT_FILE_URL=emu.file_base_url, BOT_LOG_LEVEL="DEBUG",
-                                      BOT_LOG_FORMAT="json")
+                                      BOT_LOG_FORMAT="json", **ANSWERING)
         log = tmp_path / "bot.log"  # a file, not a pipe: DEBUG output would fill a pipe and stall
         with log.open("w") as sink:
             process = subprocess.Popen([sys.executable, "-m", "child_report_bot"], cwd=ROOT,
