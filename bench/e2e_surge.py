@@ -18,13 +18,11 @@ from pathlib import Path
 from bench.e2e_walk import Citizen, Steps
 from bench.e2e_world import CODE, GROUPS, Process, Watch, bench_config
 from bench.table import percentile
-from child_report_bot.domain import report_draft as d
-from child_report_bot.domain.report_draft import Step
-from child_report_bot.storage import drafts, users
 from child_report_bot.storage.db import Database
 from child_report_bot.ui.callback_data import make
 from tests.support.chat import fingerprint, text_of
 from tests.support.emulator import BotAPIEmulator, FakeUser
+from tests.support.drafts import finished_draft
 
 SURGE_QUEUE, SECOND_QUEUE = "137", "123"
 SURGE_FIRST, SECOND_FIRST, WALKER_FIRST = 300000, 400000, 500000
@@ -62,23 +60,12 @@ async def _plant(path: Path, emu: BotAPIEmulator, first: int, count: int,
     planted = {}
     try:
         for user_id in range(first, first + count):
-            await users.touch_user(db, user_id, "fa")
-            stored = await drafts.start_draft(db, user_id, user_id)
-            draft = stored.draft
-            d.set_danger(draft, False)
-            d.set_activity(draft, activity)
-            d.set_age_band(draft, "6to12")
-            d.set_children_count(draft, "1")
             # A different crossroads each, about 330 m apart on a grid over central Tehran:
             # 1,000 pins at one spot would be one child seen 1,000 times (a repeat sighting).
             row, column = divmod(user_id - first, 32)
-            d.set_pin(draft, 35.65 + row * 0.003, 51.33 + column * 0.003)
-            d.add_photo(draft, emu.add_file(kind="photo"), f"bench-{user_id}")
-            d.finish_photos(draft)
-            d.set_description(draft, None)
-            d.set_contact_mode(draft, "anonymous")
-            stored.step = Step.SUMMARY
-            await drafts.save_draft(db, stored)
+            stored = await finished_draft(
+                db, user_id, activity=activity, pin=(35.65 + row * 0.003, 51.33 + column * 0.003),
+                photo=(emu.add_file(kind="photo"), f"bench-{user_id}"))
             planted[user_id] = stored.draft_id
     finally:
         await db.close()

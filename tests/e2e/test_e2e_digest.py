@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from child_report_bot.domain import report_draft as d
-from child_report_bot.storage import drafts, outbox, reports, users
+from child_report_bot.storage import outbox, reports
 from child_report_bot.storage.reports import Routed
 from tests.conftest import RunningBot, bot_settings
 from tests.e2e.test_e2e_surge import group_429s
 from tests.e2e.test_e2e_triage import ADMIN, REZA, command
 from tests.support.chat import Person, text_of
 from tests.support.waiting import eventually
+from tests.support.drafts import finished_draft
 
 GROUP = -1001370
 COUNT = 40
@@ -25,18 +25,7 @@ COUNT = 40
 
 async def stored_report(db, user_id: int) -> str:
     """A report stored with its queue post waiting, as the intake stores it; its code."""
-    await users.touch_user(db, user_id, "en")
-    draft_row = await drafts.start_draft(db, user_id, user_id)
-    draft = draft_row.draft
-    d.set_danger(draft, False)
-    d.set_activity(draft, "flowers")
-    d.set_age_band(draft, "6to12")
-    d.set_children_count(draft, "1")
-    d.set_pin(draft, 35.7, 51.4)
-    d.finish_photos(draft)
-    d.set_description(draft, None)
-    d.set_contact_mode(draft, "anonymous")
-    await drafts.save_draft(db, draft_row)
+    draft_row = await finished_draft(db, user_id, "en")
 
     async def queue_post(conn, report_id, code):
         await outbox.enqueue(conn, f"post:{report_id}", "queue_post", queue_id="137",

@@ -7,9 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from child_report_bot.domain import report_draft as d
 from child_report_bot.domain.triage import Escalation, Reminder, clock_cutoff, clock_start, due
-from child_report_bot.storage import drafts, outbox, reports, users
+from child_report_bot.storage import outbox, reports
 from child_report_bot.storage.reports import (
     Routed,
     clock_candidates,
@@ -17,6 +16,7 @@ from child_report_bot.storage.reports import (
     get_report_by_id,
 )
 from tests.support.outbox_rows import put
+from tests.support.drafts import finished_draft
 from tests.unit.test_triage_rules import NOW, ROUTING, stored
 
 
@@ -56,18 +56,7 @@ def test_the_cutoff_is_the_shortest_reminder_time_ago():
 
 async def submitted(db, user_id: int) -> int:
     """A report stored as the intake stores it (no post yet); its row id."""
-    await users.touch_user(db, user_id, "fa")
-    draft_row = await drafts.start_draft(db, user_id, user_id)
-    draft = draft_row.draft
-    d.set_danger(draft, False)
-    d.set_activity(draft, "flowers")
-    d.set_age_band(draft, "6to12")
-    d.set_children_count(draft, "1")
-    d.set_pin(draft, 35.7, 51.4)
-    d.finish_photos(draft)
-    d.set_description(draft, None)
-    d.set_contact_mode(draft, "anonymous")
-    await drafts.save_draft(db, draft_row)
+    draft_row = await finished_draft(db, user_id)
     routed = Routed("137", "public_space", "tehran", 35.7, 51.4, False, True)
     report = await reports.submit_draft(db, user_id, draft_row.draft_id, "fa", None, routed)
     return report.report_id

@@ -8,14 +8,14 @@ import datetime as dt
 
 import pytest
 
-from child_report_bot.domain import report_draft as d
 from child_report_bot.domain.clock import FixedClock
 from child_report_bot.domain.outbox import OutboxItem, OutboxKind, Priority
-from child_report_bot.storage import drafts, outbox, reports, users
+from child_report_bot.storage import outbox, reports
 from child_report_bot.storage.db import Database
 from tests.support.outbox_rows import put, row
 from child_report_bot.storage.outbox import NORMAL, URGENT
 from child_report_bot.storage.reports import Routed
+from tests.support.drafts import finished_draft
 
 ROUTED = Routed(queue="137", rule="public_space", region="tehran", latitude=35.7,
                 longitude=51.4, geocoded=False, place_verified=True)
@@ -23,18 +23,7 @@ ROUTED = Routed(queue="137", rule="public_space", region="tehran", latitude=35.7
 
 async def stored_report(db: Database, user_id: int = 7) -> int:
     """A finished draft submitted as a report; its report_id."""
-    await users.touch_user(db, user_id, "fa")
-    stored = await drafts.start_draft(db, user_id, user_id)
-    draft = stored.draft
-    d.set_danger(draft, False)
-    d.set_activity(draft, "flowers")
-    d.set_age_band(draft, "6to12")
-    d.set_children_count(draft, "1")
-    d.set_pin(draft, 35.7, 51.4)
-    d.finish_photos(draft)
-    d.set_description(draft, None)
-    d.set_contact_mode(draft, "anonymous")
-    await drafts.save_draft(db, stored)
+    stored = await finished_draft(db, user_id)
     submitted = await reports.submit_draft(db, user_id, stored.draft_id, "fa", None, ROUTED)
     return submitted.report_id
 
