@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from child_report_bot import i18n
 from child_report_bot.bot import build_application
 from child_report_bot.settings import load_settings
 from child_report_bot.storage.db import Database
@@ -15,6 +16,11 @@ from tests.support.fake_geocoder import FakeGeocoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token-for-the-emulator"
+
+
+def pytest_configure(config):
+    """Compile the catalogs as the bot does at start, so a test never reads a stale ``.mo``."""
+    i18n.compile_catalogs()
 
 
 @pytest.fixture

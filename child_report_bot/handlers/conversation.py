@@ -30,7 +30,6 @@ from child_report_bot.context import BotContext
 from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.domain.report_draft import InvalidAnswer
 from child_report_bot.handlers.common import answer_quietly
-from child_report_bot.i18n import Translator
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class Conversation(Protocol[StateT]):
     async def save(self, context: BotContext, state: StateT) -> None:
         """Keep the state (with its step) before anything is replied."""
 
-    def question(self, state: StateT, tr: Translator) -> tuple[str, Any]:
+    def question(self, state: StateT, context: BotContext) -> tuple[str, Any]:
         """The text and markup asking for the answer the state's step needs."""
 
     def next_step(self, state: StateT, answered: Any) -> Any:
@@ -55,7 +54,8 @@ class Conversation(Protocol[StateT]):
                           answered: Any) -> None:
         """Show that the answer to ``answered`` was taken (on its button, or a short line)."""
 
-    def keep(self, state: StateT, answered: Any, tr: Translator, in_place: bool) -> str | None:
+    def keep(self, state: StateT, answered: Any, context: BotContext,
+             in_place: bool) -> str | None:
         """Optional: the answers the pressed question's message shows from now on (``answered``
         among them), noted in the state (saved next) when the next question takes its place
         there (``in_place``); ``None`` to acknowledge the answer instead."""
@@ -87,7 +87,7 @@ async def mark_chosen(update: Update, text: str) -> None:
 async def ask(update: Update, context: BotContext, conversation: Conversation[StateT],
               state: StateT) -> None:
     """Send the question of the step the state is on."""
-    text, markup = conversation.question(state, context.tr)
+    text, markup = conversation.question(state, context)
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
@@ -104,7 +104,7 @@ async def reject(update: Update, context: BotContext, conversation: Conversation
     if update.callback_query:
         await answer_quietly(update.callback_query, alert_text(problem), show_alert=True)
         return
-    text, markup = conversation.question(state, tr)
+    text, markup = conversation.question(state, context)
     await update.effective_chat.send_message(f"⚠️ {problem}\n\n{text}", reply_markup=markup)
 
 
@@ -142,10 +142,10 @@ async def advance(update: Update, context: BotContext, conversation: Conversatio
     edited into its answers and the next question. Otherwise its answers stay on it (or the
     answer is acknowledged) and the next question is sent."""
     state.step = conversation.next_step(state, answered)
-    text, markup = conversation.question(state, context.tr)
+    text, markup = conversation.question(state, context)
     in_place = _editable(update, markup)
     keep = getattr(conversation, "keep", None)  # a conversation may always acknowledge instead
-    kept = keep(state, answered, context.tr, in_place) if keep else None
+    kept = keep(state, answered, context, in_place) if keep else None
     await conversation.save(context, state)
     if kept is None or update.callback_query is None:
         await conversation.acknowledge(update, context, state, answered)

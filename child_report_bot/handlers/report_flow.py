@@ -23,7 +23,6 @@ from child_report_bot.handlers import conversation
 from child_report_bot.handlers.conversation import edit_quietly
 from child_report_bot.handlers.receipts import resend_owed, send_receipt
 from child_report_bot.handlers.common import answer_quietly
-from child_report_bot.i18n import Translator
 from child_report_bot.storage import receipts
 from child_report_bot.storage.drafts import StoredDraft, delete_draft, get_draft, save_draft
 from child_report_bot.storage.reports import ContactDetails
@@ -45,10 +44,11 @@ class ReportConversation:
     async def save(self, context: BotContext, state: StoredDraft) -> None:
         await save_draft(context.db, state)
 
-    def question(self, state: StoredDraft, tr: Translator):
+    def question(self, state: StoredDraft, context: BotContext):
         if state.step is Step.SUMMARY:
-            return views.summary(state.draft, state.draft_id, tr)
-        return views.question(state.step, state.draft, tr)
+            return views.summary(state.draft, state.draft_id, context.tr,
+                                 context.services.settings.regions)
+        return views.question(state.step, state.draft, context.tr)
 
     def next_step(self, state: StoredDraft, answered: Step) -> Step:
         return next_step(state.draft, answered)
@@ -57,9 +57,10 @@ class ReportConversation:
                           answered: Step) -> None:
         await acknowledge(update, context, answered, state)
 
-    def keep(self, state: StoredDraft, answered: Step, tr: Translator,
+    def keep(self, state: StoredDraft, answered: Step, context: BotContext,
              in_place: bool) -> str | None:
-        return views.recap(state.draft, keep_on_screen(state.draft, answered, in_place), tr)
+        return views.recap(state.draft, keep_on_screen(state.draft, answered, in_place),
+                           context.tr, context.services.settings.regions)
 
 
 REPORT = ReportConversation()
@@ -91,8 +92,8 @@ async def acknowledge(update: Update, context: BotContext, answered: Step,
     away (a pressed button's answer stays on its own message instead: ``keep``)."""
     if update.callback_query is None and answered in REPLY_KEYBOARD_STEPS:
         await update.effective_chat.send_message(
-            context.tr("report.got_it", answer=views.answer_text(answered, stored.draft,
-                                                                 context.tr)),
+            context.tr("report.got_it", answer=views.answer_text(
+                answered, stored.draft, context.tr, context.services.settings.regions)),
             reply_markup=ReplyKeyboardRemove(),
         )
 

@@ -95,7 +95,8 @@ async def on_goto(update: Update, context: BotContext, stored: StoredDraft) -> S
 async def on_back(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """Back to the summary's own buttons."""
     await answer_quietly(update.callback_query)
-    _text, markup = views.summary(stored.draft, stored.draft_id, context.tr)
+    _text, markup = views.summary(stored.draft, stored.draft_id, context.tr,
+                                   context.services.settings.regions)
     await edit_quietly(update.callback_query.edit_message_reply_markup(markup))
     return stored.step
 
@@ -163,7 +164,8 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
             + "\n\n" + context.tr("numbers.text"))
         return stored.step
     logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
-    text, _markup = views.summary(stored.draft, stored.draft_id, context.tr)
+    text, _markup = views.summary(stored.draft, stored.draft_id, context.tr,
+                                   context.services.settings.regions)
     await edit_quietly(query.edit_message_text(text))
     await send_receipt(update, context, draft_id, accepted)
     return ConversationHandler.END

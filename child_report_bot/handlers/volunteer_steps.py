@@ -18,7 +18,6 @@ from child_report_bot.domain.report_draft import InvalidAnswer
 from child_report_bot.domain.volunteers import Registration, Step
 from child_report_bot.handlers.conversation import answer, ask, edit_quietly, mark_chosen, reject
 from child_report_bot.handlers.common import answer_quietly
-from child_report_bot.i18n import Translator
 from child_report_bot.ui import volunteer_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.ui.menu import main_menu
@@ -33,8 +32,8 @@ class RegistrationConversation:
     async def save(self, context: BotContext, state: Registration) -> None:
         context.user_data[SESSION] = state
 
-    def question(self, state: Registration, tr: Translator):
-        return views.question(state, tr)
+    def question(self, state: Registration, context: BotContext):
+        return views.question(state, context.tr)
 
     def next_step(self, state: Registration, answered: Step) -> Step:
         return d.next_step(state, answered)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from telegram import (
@@ -28,6 +29,7 @@ from child_report_bot.domain.report_draft import (
 from child_report_bot.ui.callback_data import make
 from child_report_bot.i18n import Markup, Translator
 from child_report_bot.domain.intake import Accepted
+from child_report_bot.domain.regions import Region, region_of
 
 
 def _button(tr: Translator, key: str, action: str, argument: str = "") -> InlineKeyboardButton:
@@ -133,12 +135,14 @@ def expected(step: Step, tr: Translator) -> str:
     return tr(f"expect.{step.name.lower()}")
 
 
-def answer_text(step: Step, draft: Draft, tr: Translator) -> Markup:
-    """The answer given at ``step``, as the citizen would read it back (safe HTML)."""
-    return Markup(_answer_text(step, draft, tr))
+def answer_text(step: Step, draft: Draft, tr: Translator,
+                regions: Sequence[Region] = ()) -> Markup:
+    """The answer given at ``step``, as the citizen would read it back (safe HTML); a place
+    on the map is named by the configured region holding it."""
+    return Markup(_answer_text(step, draft, tr, regions))
 
 
-def _answer_text(step: Step, draft: Draft, tr: Translator) -> str:
+def _answer_text(step: Step, draft: Draft, tr: Translator, regions: Sequence[Region]) -> str:
     if step is Step.DANGER:
         return tr("summary.danger_yes") if draft.danger else tr("summary.danger_no")
     if step in (Step.ACTIVITY, Step.ACTIVITY_OTHER):
@@ -149,7 +153,7 @@ def _answer_text(step: Step, draft: Draft, tr: Translator) -> str:
     if step is Step.COUNT:
         return tr.digits(draft.children_count or 0)
     if step in (Step.LOCATION, Step.ADDRESS):
-        return _place(draft, tr)
+        return _place(draft, tr, regions)
     if step is Step.PHOTOS:
         if not draft.photos:
             return tr("summary.no_photos")
@@ -164,15 +168,21 @@ def _answer_text(step: Step, draft: Draft, tr: Translator) -> str:
     raise ValueError(f"no answer for {step!r}")
 
 
-def _place(draft: Draft, tr: Translator) -> str:
+def _place(draft: Draft, tr: Translator, regions: Sequence[Region]) -> str:
     if draft.location_kind is LocationKind.ADDRESS:
         return tr("summary.address", address=draft.address_text)
-    # A citizen reads that the place was shared, not raw coordinates (staff get the map).
+    # A citizen reads that the place was shared, not raw coordinates (staff get the map);
+    # the region it falls in lets them see a wrong pin (Qom, not Tehran) before sending.
     if draft.location_kind is LocationKind.VENUE:
-        return tr("summary.venue", title=draft.venue_title)
-    if draft.location_kind is LocationKind.PIN:
-        return tr("summary.pin")
-    return "—"
+        shared = tr("summary.venue", title=draft.venue_title)
+    elif draft.location_kind is LocationKind.PIN:
+        shared = tr("summary.pin")
+    else:
+        return "—"
+    region = region_of(regions, (draft.latitude, draft.longitude))
+    if region is None:
+        return shared
+    return tr("summary.place_in_region", place=shared, region=region.title(tr.language))
 
 
 SUMMARY_LINES = (
@@ -192,18 +202,21 @@ _LINE_OF = {Step.ACTIVITY_OTHER: Step.ACTIVITY, Step.ADDRESS: Step.LOCATION,
             Step.PHONE: Step.CONTACT}
 
 
-def recap(draft: Draft, steps: list[Step], tr: Translator) -> str:
+def recap(draft: Draft, steps: list[Step], tr: Translator,
+          regions: Sequence[Region] = ()) -> str:
     """The answers given on one message, a line each, kept above the next question."""
     labels = dict(SUMMARY_LINES)
     shown = list(dict.fromkeys(_LINE_OF.get(step, step) for step in steps))
-    return "\n".join(f"✅ {tr(labels[step])}: {answer_text(step, draft, tr)}"
+    return "\n".join(f"✅ {tr(labels[step])}: {answer_text(step, draft, tr, regions)}"
                      for step in shown if step in labels)
 
 
-def summary(draft: Draft, draft_id: str, tr: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def summary(draft: Draft, draft_id: str, tr: Translator,
+            regions: Sequence[Region] = ()) -> tuple[str, InlineKeyboardMarkup]:
     """Every answer, and Submit / Change / Cancel."""
     lines = [tr("summary.title")]
-    lines += [f"• {tr(label)}: {answer_text(step, draft, tr)}" for step, label in SUMMARY_LINES]
+    lines += [f"• {tr(label)}: {answer_text(step, draft, tr, regions)}"
+              for step, label in SUMMARY_LINES]
     lines.append("")
     lines.append(tr("summary.who_sees_anonymous") if draft.contact_mode is ContactMode.ANONYMOUS
                  else tr("summary.who_sees_contact"))

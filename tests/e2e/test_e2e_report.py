@@ -44,6 +44,7 @@ async def test_persian_report_with_pin_and_photo_is_stored(emu, bot):
     summary = await sara.press("v1:rep:contact:anonymous", expect="summary.title")
     assert "35.7" not in text_of(summary)    # a citizen reads that the place was shared, in words
     assert plain_text(i18n.translate("fa", "summary.pin")) in text_of(summary)
+    assert "(در محدودهٔ تهران)" in text_of(summary)  # so a pin dropped in the wrong city shows
     received = await sara.press("v1:rep:submit", expect="report.received")
     code = received.params["text"].split("<code>")[1].split("</code>")[0]
     [row] = bot.rows("SELECT * FROM reports")
