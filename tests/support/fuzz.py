@@ -12,22 +12,43 @@ import random
 import traceback
 from typing import Any
 
+from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
+
+from child_report_bot.ui.callback_data import ACTIONS, VERSION
 from tests.support.emulator import BotAPIEmulator
 from tests.support.fake_user import FakeUser
 
-COMMANDS = ("start", "report", "cancel", "help", "language", "mine", "myreports", "skip",
-            "bind", "staff", "queue", "show", "stats", "export", "volunteer", "volunteers",
-            "nosuchcommand")
-BUTTONS = ("v1:asg:fb", "v1:asg:menu", "v1:asg:pick", "v1:asg:acc", "v1:asg:dec", "v1:lang:set",
-           "v1:post:details", "v1:post:photos", "v1:post:pin", "v1:rep:act", "v1:rep:age",
-           "v1:rep:contact", "v1:rep:count", "v1:rep:danger", "v1:rep:desc", "v1:rep:edit",
-           "v1:rep:goto", "v1:rep:photos", "v1:rep:restart", "v1:rep:resume", "v1:rep:submit",
-           "v1:rep:back", "v1:rep:cancel", "v1:rep:addr", "v1:tri:accept", "v1:tri:back",
-           "v1:tri:claim", "v1:tri:close", "v1:tri:dup", "v1:tri:dupof", "v1:tri:menu",
-           "v1:tri:out", "v1:tri:reopen", "v1:tri:ret", "v1:tri:to", "v1:tri:unclaim",
-           "v1:tri:xfer", "v1:view:queue", "v1:vol:approve", "v1:vol:cancel", "v1:vol:done",
-           "v1:vol:km", "v1:vol:lang", "v1:vol:leave", "v1:vol:redo", "v1:vol:send",
-           "v1:vol:stay")
+# Calls whose answer is a message with buttons someone may press (posts are photos).
+SHOWN = {"sendMessage", "sendPhoto", "editMessageText", "editMessageCaption",
+         "editMessageReplyMarkup"}
+FUZZ_PEOPLE = 880000             # the fuzzer's people are 880000, 880001, …
+FUZZ_GROUPS = (-100991, -100992)  # and the groups they write in
+
+# Every command the bot registers is among those the fuzzer types (``commands_of``), and these:
+EXTRA_COMMANDS = ("nosuchcommand", "start@other_bot")
+# Every scope and action the callback-data parser accepts, so a new button is fuzzed too.
+BUTTONS = tuple(f"{VERSION}:{scope}:{action}"
+                for scope, actions in sorted(ACTIONS.items()) for action in sorted(actions))
+
+
+def commands_of(app: Application) -> tuple[str, ...]:
+    """The commands ``app``'s handlers answer, conversations' entry points and states too."""
+    found: set[str] = set()
+
+    def visit(handler: BaseHandler) -> None:
+        if isinstance(handler, CommandHandler):
+            found.update(handler.commands)
+        elif isinstance(handler, ConversationHandler):
+            for inner in (*handler.entry_points, *handler.fallbacks,
+                          *(h for hs in handler.states.values() for h in hs)):
+                visit(inner)
+
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            visit(handler)
+    return tuple(sorted(found)) + EXTRA_COMMANDS
+
+
 # Digits people type: Latin, Persian, Arabic-Indic, and look-alikes that str.isdigit() accepts.
 DIGITS = "0123456789" "۰۱۲۳۴۵۶۷۸۹" "٠١٢٣٤٥٦٧٨٩" "²³¹⁴⁵" "①②③" "𝟘𝟙𝟚"
 WORDS = ("hi", "سلام", "کودک", "R-7F3K2", "yes", "no", "<b>bold</b>", "&amp;", "'; DROP TABLE",
@@ -46,17 +67,24 @@ def _char(rng: random.Random) -> str:
 class Fuzzer:
     """``Fuzzer(emu, seed).inject(n)`` queues ``n`` random updates; returns their ids."""
 
-    def __init__(self, emu: BotAPIEmulator, seed: int, people: int = 12,
-                 groups: tuple[int, ...] = (-100991, -100992)) -> None:
+    def __init__(self, emu: BotAPIEmulator, seed: int, commands: tuple[str, ...],
+                 people: int = 12, groups: tuple[int, ...] = FUZZ_GROUPS,
+                 staff: tuple[int, ...] = ()) -> None:
         self.emu = emu
+        self.commands = commands
         self.rng = random.Random(seed)
-        self.people = [FakeUser(emu, 880000 + n, first_name=f"F{n}",
+        self.people = [FakeUser(emu, FUZZ_PEOPLE + n, first_name=f"F{n}",
                                 language_code=("fa", "en", None, "de")[n % 4])
                        for n in range(people)]
+        self.by_id = {person.id: person for person in self.people}
+        self.staff = staff  # ids among the people who are staff of the groups' queues
         for person in self.people[: people // 2]:  # some started the bot, some never did
             person.start()
         self.groups = groups
         self.seen: list[dict] = []  # messages the fuzzer made, to reply to, edit and press
+        self._scanned = 0  # calls to the emulator looked at for messages the bot showed
+        self._recent: list[dict] = []
+        self._buttoned: list[dict] = []
 
     def inject(self, count: int) -> list[int]:
         return [self.emu.inject(self.update()) for _ in range(count)]
@@ -106,7 +134,7 @@ class Fuzzer:
 
     def _command(self, chat_id: int | None = None) -> dict:
         args = self._string() if self.rng.random() < 0.6 else ""
-        return self._person().build_command(self.rng.choice(COMMANDS), args, chat_id=chat_id)
+        return self._person().build_command(self.rng.choice(self.commands), args, chat_id=chat_id)
 
     def _media(self) -> dict:
         rng, person = self.rng, self._person()
@@ -127,9 +155,14 @@ class Fuzzer:
                                                      "image/png")))
         return person.build(rng.choice(("sticker", "voice", "video", "animation")))
 
-    def _button_data(self) -> str:
+    def _button_data(self, message: dict) -> str:
         rng = self.rng
-        kind = rng.randrange(6)
+        kind = rng.randrange(8)
+        real = [button["callback_data"]
+                for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+                for button in row if "callback_data" in button]
+        if kind >= 6 and real:  # a button the message really has (a second press, a late one)
+            return rng.choice(real)
         if kind == 0:
             return "".join(chr(rng.randrange(33, 127)) for _ in range(rng.randrange(1, 90)))
         if kind == 1:
@@ -139,23 +172,47 @@ class Fuzzer:
                                                         for _ in range(rng.randrange(1, 4)))
         return f"{rng.choice(BUTTONS)}:{self._number()}"
 
+    def _shown(self) -> list[dict]:
+        """Messages the bot showed: the last 50, and every one that had buttons (a queue post
+        from the start of the run is still pressed, by its staff and by others, late)."""
+        with self.emu._cond:
+            new = self.emu.calls[self._scanned:]
+            self._scanned += len(new)
+        for call in new:
+            if call.method in SHOWN and isinstance(call.result, dict):
+                self._recent.append(call.result)
+                if call.result.get("reply_markup"):
+                    self._buttoned.append(call.result)
+        del self._recent[:-50]
+        return self._recent + self._buttoned[-200:]
+
     def _press(self) -> dict:
         person = self._person()
-        sent = [c.result for c in self.emu.calls_to("sendMessage")[-50:]
-                if isinstance(c.result, dict)]
+        sent = self._shown()
         if sent and self.rng.random() < 0.7:
             message = copy.deepcopy(self.rng.choice(sent))
         else:  # a message that never existed, in a chat that may be unknown
             chat = self.rng.choice((person.id, *self.groups, -100777))
             message = {"message_id": self.rng.randrange(1, 10**6), "date": 0,
                        "chat": self.emu.chat_json(chat), "text": "?"}
-        update = person.build_press(message, self._button_data())
+        person = self._presser(person, message)
+        update = person.build_press(message, self._button_data(message))
         if self.rng.random() < 0.1:
             del update["callback_query"]["data"]  # e.g. a game button
         if self.rng.random() < 0.1:
             del update["callback_query"]["message"]  # an inline message
             update["callback_query"]["inline_message_id"] = "AAA"
         return update
+
+    def _presser(self, person: FakeUser, message: dict) -> FakeUser:
+        """Mostly who would press it: the chat's own person in private, staff in a group;
+        else anyone (a forged or stolen press)."""
+        chat_id = message["chat"]["id"]
+        if self.rng.random() < 0.3:
+            return person
+        if chat_id > 0:
+            return self.by_id.get(chat_id, person)
+        return self.by_id.get(self.rng.choice(self.staff), person) if self.staff else person
 
     def _edit(self) -> dict:
         if not self.seen:
