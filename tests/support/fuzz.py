@@ -64,6 +64,12 @@ def _char(rng: random.Random) -> str:
             return chr(code)
 
 
+def _buttons_of(message: dict) -> list[str]:
+    return [button["callback_data"]
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row if "callback_data" in button]
+
+
 class Fuzzer:
     """``Fuzzer(emu, seed).inject(n)`` queues ``n`` random updates; returns their ids."""
 
@@ -158,9 +164,7 @@ class Fuzzer:
     def _button_data(self, message: dict) -> str:
         rng = self.rng
         kind = rng.randrange(8)
-        real = [button["callback_data"]
-                for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-                for button in row if "callback_data" in button]
+        real = _buttons_of(message)
         if kind >= 6 and real:  # a button the message really has (a second press, a late one)
             return rng.choice(real)
         if kind == 0:
@@ -189,6 +193,16 @@ class Fuzzer:
     def _press(self) -> dict:
         person = self._person()
         sent = self._shown()
+        # What a group shows now: each message as last sent or edited (older states are
+        # pressed too, below, as buttons left on a stale screen).
+        posts = list({(shown["chat"]["id"], shown["message_id"]): shown
+                      for shown in self._buttoned if shown["chat"]["id"] < 0}.values())
+        if posts and self.rng.random() < 0.25:  # staff's work: a post, its menus and answers
+            message = copy.deepcopy(self.rng.choice(posts))
+            real = _buttons_of(message)
+            person = self._presser(person, message)
+            return person.build_press(message, self.rng.choice(real) if real and
+                                      self.rng.random() < 0.8 else self._button_data(message))
         if sent and self.rng.random() < 0.7:
             message = copy.deepcopy(self.rng.choice(sent))
         else:  # a message that never existed, in a chat that may be unknown
