@@ -107,6 +107,8 @@ async def run(table: Table, mode: str, folder: Path, seed: int) -> None:
     table.add("submits lost", lost, "", target="0", ok=lost == 0)
     table.add("citizens told their code", f"{figures.told:,} / {figures.pressed:,}", "")
     table.add("429s provoked", figures.floods, "", target="0", ok=figures.floods == 0)
+    table.add("   by chat and method", ", ".join(
+        f"{name} {count}" for name, count in figures.floods_by) or "none", "")
     table.add("'query is too old' in the log; tracebacks",
               f"{figures.too_old}; {figures.tracebacks}", "")
     table.add("reports visible to staff (post or digest line)",
