@@ -85,6 +85,9 @@ class DeliverySettings(BaseModel):
     outbox_per_second: float = Field(default=20, gt=0, le=1000)
     # A group whose backlog it cannot take within this many seconds gets one digest first.
     digest_after_seconds: float = Field(default=60, gt=0, le=3600)
+    # "follow": the individual posts follow the digest as the budget allows; "digest_only":
+    # reports listed in a digest get their own post only when staff open them from it.
+    digest_mode: Literal["follow", "digest_only"] = "follow"
 
 
 class VolunteerSettings(BaseModel):
