@@ -125,15 +125,20 @@ class ChatBudget:
         edit and next question go together), then one a second, as Telegram allows; the outbox
         keeps to one a second there, and every chat's burst is counted for both.
         """
-        now = self.clock()
+        return max(self.chat_part(chat_id, outbox), self.total_part(outbox))
+
+    def chat_part(self, chat_id: object, outbox: bool) -> float:
+        """Seconds until the chat itself takes one more request of this kind."""
         if outbox or is_group(chat_id):
-            waits = [self.chat_wait(chat_id), self.overall.wait(now)]
-        else:
-            waits = [self.paused_for(chat_id), self._burst(chat_id).wait(now),
-                     self.overall.wait(now)]
+            return self.chat_wait(chat_id)
+        return max(self.paused_for(chat_id), self._burst(chat_id).wait(self.clock()))
+
+    def total_part(self, outbox: bool) -> float:
+        """Seconds until the overall 30 a second (and, for the outbox, its share) take one."""
+        now = self.clock()
         if outbox:
-            waits.append(self.outbox.wait(now))
-        return max(waits)
+            return max(self.overall.wait(now), self.outbox.wait(now))
+        return self.overall.wait(now)
 
     def group_free(self, chat_id: object) -> int:
         """How many more messages the group takes in its current minute."""

@@ -65,6 +65,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.budget = ChatBudget(limits)
         self.max_retries = max_retries
         self.provoked = 0  # 429s Telegram answered (for the benchmark's figures)
+        self._in_turn = asyncio.Lock()  # the queue for the overall budget, in arrival order
 
     async def initialize(self) -> None:
         """Nothing to open: the windows live in memory."""
@@ -103,7 +104,19 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, chat: object, outbox: bool) -> None:
-        """Sleep until the chat, the total and (for the outbox) its share take one more."""
-        while (wait := self.budget.wait(chat, outbox)) > 0:
-            await asyncio.sleep(wait)
-        self.budget.record(chat, outbox)
+        """Sleep until the chat, the total and (for the outbox) its share take one more.
+
+        The chat's own windows are waited for alone (a busy chat holds up no other); then the
+        request queues for the total in arrival order (an asyncio lock is first come, first
+        served), so that when the 30 a second are all in use nobody is overtaken again and
+        again while newcomers go first.
+        """
+        while True:
+            while (wait := self.budget.chat_part(chat, outbox)) > 0:
+                await asyncio.sleep(wait)
+            async with self._in_turn:
+                while (wait := self.budget.total_part(outbox)) > 0:
+                    await asyncio.sleep(wait)
+                if self.budget.chat_part(chat, outbox) <= 0:  # another request took it meanwhile?
+                    self.budget.record(chat, outbox)
+                    return
