@@ -27,7 +27,7 @@ import time
 from telegram import Message
 from telegram.error import BadRequest
 
-from child_report_bot.delivery.budget import ChatBudget
+from child_report_bot.delivery.budget import ChatBudget, is_group
 from child_report_bot.domain.clock import Clock, system_clock
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.outbox import OutboxKind, Priority
@@ -42,7 +42,9 @@ logger = logging.getLogger(__name__)
 PLAN_EVERY = 1.0     # seconds between looks at the backlogs
 NEW_EVERY = 5.0      # reports not listed yet wait at most this long for a batch …
 BATCH = 40           # … of this many, worth one call at once (a page holds about 70)
-RESERVE = 10         # of the group's 20 a minute, kept for pages while one is open
+SENDING = 10.0       # seconds allowed for the digest itself to reach the group
+FIRST_RESERVE = 2    # of the group's 20 a minute, never taken by normal posts …
+RESERVE = 10         # … and kept for pages while one is open
 EDIT_EVERY = 20.0    # … and pages are re-marked at most this often: edits count against the 20
 FOLLOW, DIGEST_ONLY = "follow", "digest_only"
 
@@ -88,7 +90,14 @@ class Digests:
         total, normal = await store.backlog(self.db, queue_id)
         pages = await store.open_digests(self.db, queue_id)
         if not pages:
-            return bool(normal) and total > self.budget.capacity(chat_id, self.after_seconds)
+            if not normal:
+                return False
+            # The oldest waiting report must be seen within after_seconds of being queued:
+            # can the group take the backlog (beyond the posts' reserve) in what is left?
+            left = self.after_seconds - await store.oldest_wait(self.db, queue_id) - SENDING
+            if left <= 0:  # one late post is a retry, not a backlog
+                return total > 1
+            return total > self.budget.capacity(chat_id, left) - FIRST_RESERVE
         listed = {report_id for page in pages for report_id in page.listed}
         unlisted = [report for report in normal if report.report_id not in listed]
         if unlisted:
@@ -100,16 +109,22 @@ class Digests:
         return await self._stale_page(queue_id, pages) is not None
 
     def holds(self, item: OutboxItem, chat_id: int) -> bool:
-        """Whether a normal post must leave its group's budget to the digest for now: while a
-        page is open, posts take only what the group has beyond ``RESERVE`` this minute, so
-        that new reports are listed within a minute (visible beats posted); in digest-only
-        mode the queue's normal posts wait to be listed instead."""
-        if item.queue_id not in self.open_queues or item.priority != Priority.NORMAL:
+        """Whether a normal post must leave its group's budget to the digest for now.
+
+        Posts never take a group's last ``FIRST_RESERVE`` messages of the minute, so that a
+        digest that becomes needed goes at once rather than after the window moves; while a
+        page is open they take only what is beyond ``RESERVE``, so that new reports are listed
+        within a minute (visible beats posted); in digest-only mode the queue's normal posts
+        wait to be listed instead.
+        """
+        if item.priority != Priority.NORMAL or not is_group(chat_id) or item.kind not in (
+                OutboxKind.QUEUE_POST, OutboxKind.TRANSFER_POST):
             return False
+        if item.queue_id not in self.open_queues:
+            return self.budget.group_free(chat_id) <= FIRST_RESERVE
         if self.only and item.kind == OutboxKind.QUEUE_POST:
             return True  # digest only: it will be listed, never posted on its own
-        return (item.kind in (OutboxKind.QUEUE_POST, OutboxKind.TRANSFER_POST)
-                and self.budget.group_free(chat_id) <= RESERVE)
+        return self.budget.group_free(chat_id) <= RESERVE
 
     async def _stale_page(self, queue_id: str, pages: list[store.Digest]) -> store.Digest | None:
         """The oldest page whose marks no longer match what waits."""

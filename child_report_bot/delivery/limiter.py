@@ -66,6 +66,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.max_retries = max_retries
         self.provoked = 0  # 429s Telegram answered (for the benchmark's figures)
         self._in_turn = asyncio.Lock()  # the queue for the overall budget, in arrival order
+        self.waiting = 0  # answers queued for the overall budget right now
 
     async def initialize(self) -> None:
         """Nothing to open: the windows live in memory."""
@@ -109,14 +110,34 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         The chat's own windows are waited for alone (a busy chat holds up no other); then the
         request queues for the total in arrival order (an asyncio lock is first come, first
         served), so that when the 30 a second are all in use nobody is overtaken again and
-        again while newcomers go first.
+        again while newcomers go first. The outbox does not queue there: it keeps to its own
+        share and to each chat's windows already, and a group's post or digest must not wait
+        behind a surge of answers for seconds at every send.
         """
         while True:
             while (wait := self.budget.chat_part(chat, outbox)) > 0:
                 await asyncio.sleep(wait)
-            async with self._in_turn:
-                while (wait := self.budget.total_part(outbox)) > 0:
+            if outbox:
+                if (wait := self.budget.wait(chat, outbox)) > 0:
                     await asyncio.sleep(wait)
-                if self.budget.chat_part(chat, outbox) <= 0:  # another request took it meanwhile?
-                    self.budget.record(chat, outbox)
-                    return
+                    continue
+                self.budget.record(chat, outbox)
+                return
+            self.waiting += 1
+            try:
+                async with self._in_turn:
+                    while (wait := self.budget.total_part(outbox)) > 0:
+                        await asyncio.sleep(wait)
+                    if self.budget.chat_part(chat, outbox) <= 0:  # none took it meanwhile
+                        self.budget.record(chat, outbox)
+                        return
+            finally:
+                self.waiting -= 1
+
+
+def saturated(bot: Any) -> bool:
+    """Whether answers are queueing for the overall 30 a second now: a step may then leave out
+    a call that only tidies the chat (every waiting citizen shares those 30)."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, ChatRateLimiter) and (
+        limiter.waiting > 0 or limiter.budget.total_part(outbox=False) > 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from child_report_bot.domain.clock import Clock, system_clock, to_stored
+from child_report_bot.domain.clock import Clock, from_stored, system_clock, to_stored
 from child_report_bot.domain.models import Report
 from child_report_bot.domain.outbox import OutboxKind, OutboxStatus, Priority
 from child_report_bot.storage.db import Database
@@ -40,6 +40,17 @@ async def backlog(db: Database, queue_id: str) -> tuple[int, list[Report]]:
         " ORDER BY o.outbox_id",
         (OutboxStatus.PENDING, queue_id, str(OutboxKind.QUEUE_POST), int(Priority.NORMAL)))
     return row[0], [report_from_row(found) for found in rows]
+
+
+async def oldest_wait(db: Database, queue_id: str, clock: Clock = system_clock) -> float:
+    """Seconds the oldest normal post waiting for the queue's group has waited (0 if none)."""
+    row = await db.fetchone(
+        "SELECT MIN(created_at) FROM outbox WHERE status = ? AND queue_id = ? AND kind = ?"
+        " AND priority = ?",
+        (OutboxStatus.PENDING, queue_id, str(OutboxKind.QUEUE_POST), int(Priority.NORMAL)))
+    if row is None or row[0] is None:
+        return 0.0
+    return max(0.0, (clock() - from_stored(row[0])).total_seconds())
 
 
 async def open_digests(db: Database, queue_id: str) -> list[Digest]:

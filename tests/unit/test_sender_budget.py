@@ -55,12 +55,12 @@ def test_a_private_chat_takes_one_a_second_and_the_outbox_only_its_share():
     assert budget.wait(PERSON + 3, outbox=False) == 0  # an answer to a person still goes
 
 
-def test_an_answer_to_a_person_bursts_three_then_keeps_to_one_a_second():
-    """A step's edit and next question go at once; a fourth at once waits (Telegram's bucket,
-    paced a margin slower), so a fast person never provokes a 429."""
+def test_an_answer_to_a_person_bursts_two_then_keeps_to_one_a_second():
+    """A step's edit and next question go at once; a third at once waits (one short of
+    Telegram's bucket, paced a margin slower), so a fast person never provokes a 429."""
     clock = FakeClock()
     budget = ChatBudget(Limits(), clock)
-    for _ in range(3):
+    for _ in range(2):
         assert budget.wait(PERSON, outbox=False) == 0
         budget.record(PERSON, outbox=False)
     assert budget.wait(PERSON, outbox=False) == pytest.approx(1 + MARGIN)
