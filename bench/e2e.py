@@ -141,7 +141,9 @@ async def run(table: Table, mode: str, folder: Path, seed: int) -> None:
                "= the 'received' reply with the code arrived. Visible = the report's code "
                "first appears in any message or edit in its queue's group (a post or a "
                f"digest line); the run waits up to {size['drain']:.0f} s after the window for "
-               "the rest. 'Time until every report is visible' runs from the window's start; "
+               "the rest. 429s by chat and method: the emulator's own refusals in its record "
+               "(private = a citizen's chat). 'Time until every report is visible' runs from "
+               "the window's start; "
                "'messages to other chats' pools the 'received' replies, the second queue's "
                "posts and the walkers' steps. Commonest exceptions in the bot's log: "
                + ("; ".join(f"{count} × {line}" for line, count in figures.exceptions)

@@ -55,7 +55,8 @@ def _chat_key(chat_id: object) -> object:
 def limits_of(delivery: Any) -> Limits:
     """The ``[delivery]`` settings as the limiter and the sender read them."""
     return Limits(delivery.per_chat_per_second, delivery.group_per_minute,
-                  delivery.overall_per_second, delivery.outbox_per_second)
+                  delivery.overall_per_second, delivery.outbox_per_second,
+                  delivery.per_chat_burst)
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):

@@ -147,7 +147,8 @@ async def test_digest_only_posts_a_listed_report_when_staff_open_it(emu, tmp_pat
     """digest_mode = "digest_only": the digest lists every report and their posts are not sent;
     a staff member's press sends the report privately and posts it in the group, where it can
     be claimed."""
-    running = await start_backlog(emu, tmp_path, COUNT, delivery={"digest_mode": "digest_only"})
+    running = await start_backlog(emu, tmp_path, COUNT, delivery={"digest_mode": "digest_only",
+                                                                  "per_chat_burst": 1000})
     try:
         emu.limits()
         await command(running.admin, "/bind 137", "bind.done", chat_id=GROUP)
