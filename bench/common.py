@@ -13,7 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from child_report_bot.domain import report_draft as d
-from child_report_bot.domain.report_draft import Activity, AgeBand, ContactMode, Step
+from child_report_bot.domain.report_draft import (
+    SEEN_ACTIVITIES,
+    Activity,
+    AgeBand,
+    ContactMode,
+    Step,
+)
 from child_report_bot.domain.routing import RoutingConfig
 from child_report_bot.settings import Settings, load_settings
 from child_report_bot.storage import drafts, queues, users
@@ -112,7 +118,7 @@ class DraftMaker:
         stored = await drafts.start_draft(self.db, user_id, user_id)
         draft = stored.draft
         d.set_danger(draft, rng.random() < 0.08)
-        activity = rng.choice(list(Activity))
+        activity = rng.choice(SEEN_ACTIVITIES)  # a child's own request is never a button
         d.set_activity(draft, activity.value)
         if activity is Activity.OTHER:
             d.set_activity_other(draft, "فال‌فروشی")

@@ -13,11 +13,13 @@ import dataclasses
 import random
 import sqlite3
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.e2e_walk import Citizen, Steps
 from bench.e2e_world import CODE, GROUPS, Process, Watch, bench_config
 from bench.table import percentile
+from child_report_bot.delivery.budget import is_group
 from child_report_bot.storage.db import Database
 from child_report_bot.ui.callback_data import make
 from tests.support.chat import fingerprint, text_of
@@ -34,6 +36,7 @@ class SurgeFigures:
     stored: int
     told: int
     floods: int
+    floods_by: list[tuple[str, int]]  # 429s by chat kind and method, commonest first
     too_old: int
     tracebacks: int
     visible: int
@@ -107,6 +110,24 @@ class Submitter:
         self.code = found[0] if found else None
 
 
+def _floods_by(emu: BotAPIEmulator) -> list[tuple[str, int]]:
+    """The emulator's flood refusals (429s it chose, not injected faults) by chat kind and
+    method, e.g. ``("private sendMessage", 12)``."""
+    with emu._cond:
+        refused = [call for call in emu.calls if call.status == 429 and call.fault is None]
+    counts = Counter(
+        f"{'group' if is_group(_chat(call.params.get('chat_id'))) else 'private'} {call.method}"
+        for call in refused)
+    return counts.most_common()
+
+
+def _chat(chat_id: object) -> object:
+    try:
+        return int(chat_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return chat_id
+
+
 def _stored(path: Path) -> dict[int, tuple[str, str]]:
     """``{reporter_id: (code, queue)}`` of the reports in the bot's database so far."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
@@ -159,17 +180,18 @@ async def surge(folder: Path, *, reports: int, second: int, walkers: int, window
         await asyncio.gather(*tasks, return_exceptions=True)
         stored = _stored(database)
         floods = emu.flood_count
+        floods_by = _floods_by(emu)
     finally:
         if process is not None:
             process.stop()
         emu.stop()
-    return _figures(submitters, stored, watch, steps, floods, process, start,
+    return _figures(submitters, stored, watch, steps, floods, floods_by, process, start,
                     (cpu1 - cpu0) / (finished - start),
                     (served1 - served0) * 1000 / max(requests1 - requests0, 1))
 
 
 def _figures(submitters: dict[int, Submitter], stored: dict, watch: Watch, steps: Steps,
-             floods: int, process: Process, start: float, cpu_share: float,
+             floods: int, floods_by: list[tuple[str, int]], process: Process, start: float, cpu_share: float,
              emulator_ms: float) -> SurgeFigures:
     surge_ids = [u for u in submitters if u < SECOND_FIRST]
     second_ids = [u for u in submitters if u >= SECOND_FIRST]
@@ -198,7 +220,7 @@ def _figures(submitters: dict[int, Submitter], stored: dict, watch: Watch, steps
         pressed=sum(1 for u in surge_ids if submitters[u].pressed_at is not None),
         stored=surge_stored,
         told=sum(1 for u in surge_ids if submitters[u].told_after is not None),
-        floods=floods, too_old=process.log_count("too old"),
+        floods=floods, floods_by=floods_by, too_old=process.log_count("too old"),
         tracebacks=process.log_count("Traceback"),
         visible=len(visible), visible_max=max(visible, default=float("nan")),
         visible_p50=percentile(visible, 0.5) if visible else float("nan"),

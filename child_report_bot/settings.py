@@ -80,11 +80,16 @@ class DeliverySettings(BaseModel):
     # Telegram's limits, kept by the bot itself (delivery/budget.py); the outbox takes at most
     # outbox_per_second of the overall, leaving the rest for answers to people who wait.
     per_chat_per_second: float = Field(default=1, gt=0, le=30)
+    # A chat takes a short burst before its one a second (Telegram allows about three).
+    per_chat_burst: int = Field(default=2, ge=1, le=1000)
     group_per_minute: int = Field(default=20, ge=1, le=1000)
     overall_per_second: float = Field(default=30, gt=0, le=1000)
     outbox_per_second: float = Field(default=20, gt=0, le=1000)
     # A group whose backlog it cannot take within this many seconds gets one digest first.
     digest_after_seconds: float = Field(default=60, gt=0, le=3600)
+    # "follow": the individual posts follow the digest as the budget allows; "digest_only":
+    # reports listed in a digest get their own post only when staff open them from it.
+    digest_mode: Literal["follow", "digest_only"] = "follow"
 
 
 class VolunteerSettings(BaseModel):

@@ -57,7 +57,8 @@ def build_services(settings: Settings, db: Database, bot: Bot,
         queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None},
         budget=getattr(getattr(bot, "rate_limiter", None), "budget", None), clock=clock)
     sender.digests = renderer.digests = Digests(
-        renderer, sender.budget, settings.delivery.digest_after_seconds, clock)
+        renderer, sender.budget, settings.delivery.digest_after_seconds, clock,
+        settings.delivery.digest_mode)
     if geocoder == CONFIGURED:
         geocoder = default_geocoder(settings)
     locator = AddressLocator(geocoder, db, timeout=settings.geocoding.timeout_seconds,

@@ -55,7 +55,10 @@ def bot_settings(emu, tmp_path, **overrides):
               "file_url": emu.file_base_url,
               # Most tests file many reports at one crossroads: each must be posted on its
               # own. The repeat-sighting tests switch linking on.
-              "sightings": {"link_nearby": False}}
+              "sightings": {"link_nearby": False},
+              # Test people answer at machine speed; the bot's pacing of a citizen's chat
+              # (a burst, then one a second) is the subject of tests that say so.
+              "delivery": {"per_chat_burst": 1000}}
     values.update(overrides)
     return load_settings(environ, **values)
 

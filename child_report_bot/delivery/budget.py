@@ -30,6 +30,9 @@ class Limits:
     group_minute: int = 20
     overall_second: float = 30.0
     outbox_second: float = 20.0
+    # Telegram takes a short burst in a chat (about three); the bot keeps one in hand, so
+    # that two requests bunched by the network on their way still fit.
+    per_chat_burst: int = 2
 
 
 class Window:
@@ -57,6 +60,26 @@ class Window:
         self.times.append(now)
 
 
+class Burst:
+    """A short burst of ``size``, then ``rate`` a second: Telegram's rule inside one chat.
+
+    A generic cell rate (a token bucket kept as the time it is next full), paced a margin slower
+    than Telegram so that a request that arrives early by Telegram's clock still fits.
+    """
+
+    def __init__(self, rate: float, size: int) -> None:
+        self.interval = (1.0 + MARGIN) / rate
+        self.tolerance = (max(size, 1) - 1) * self.interval
+        self.full_at = float("-inf")
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more fits (0 if it fits now)."""
+        return max(0.0, self.full_at - self.tolerance - now)
+
+    def record(self, now: float) -> None:
+        self.full_at = max(self.full_at, now) + self.interval
+
+
 def is_group(chat_id: object) -> bool:
     """Negative ids are groups and channels; a string is a public @username of one."""
     return isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
@@ -73,6 +96,7 @@ class ChatBudget:
         self.outbox = Window(limits.outbox_second, 1.0)
         self._chats: dict[object, Window] = {}
         self._groups: dict[object, Window] = {}
+        self._bursts: dict[object, Burst] = {}
         self._paused: dict[object, float] = {}
 
     def _windows(self, chat_id: object) -> list[Window]:
@@ -86,23 +110,37 @@ class ChatBudget:
         """Seconds until ``chat_id`` can take one more message (pauses included)."""
         now = self.clock()
         paused = max(0.0, self._paused.get(chat_id, 0.0) - now)
-        return max([paused] + [window.wait(now) for window in self._windows(chat_id)])
+        return max([paused, self._burst(chat_id).wait(now)]
+                   + [window.wait(now) for window in self._windows(chat_id)])
+
+    def _burst(self, chat_id: object) -> Burst:
+        burst = self._bursts.get(chat_id)
+        if burst is None:
+            burst = self._bursts[chat_id] = Burst(self.limits.per_chat_second,
+                                                  self.limits.per_chat_burst)
+        return burst
 
     def wait(self, chat_id: object, outbox: bool) -> float:
         """Seconds until a request to ``chat_id`` may go: its chat, the total, the outbox's share.
 
-        An answer to a person in their private chat waits only for a pause and the total:
-        Telegram lets a private chat take short bursts (a step's edit and next question), as
-        PTB's own limiter assumes; the outbox keeps to one a second there too.
+        An answer to a person in their private chat may use the chat's short burst (a step's
+        edit and next question go together), then one a second, as Telegram allows; the outbox
+        keeps to one a second there, and every chat's burst is counted for both.
         """
-        now = self.clock()
+        return max(self.chat_part(chat_id, outbox), self.total_part(outbox))
+
+    def chat_part(self, chat_id: object, outbox: bool) -> float:
+        """Seconds until the chat itself takes one more request of this kind."""
         if outbox or is_group(chat_id):
-            waits = [self.chat_wait(chat_id), self.overall.wait(now)]
-        else:
-            waits = [self.paused_for(chat_id), self.overall.wait(now)]
+            return self.chat_wait(chat_id)
+        return max(self.paused_for(chat_id), self._burst(chat_id).wait(self.clock()))
+
+    def total_part(self, outbox: bool) -> float:
+        """Seconds until the overall 30 a second (and, for the outbox, its share) take one."""
+        now = self.clock()
         if outbox:
-            waits.append(self.outbox.wait(now))
-        return max(waits)
+            return max(self.overall.wait(now), self.outbox.wait(now))
+        return self.overall.wait(now)
 
     def group_free(self, chat_id: object) -> int:
         """How many more messages the group takes in its current minute."""
@@ -126,6 +164,7 @@ class ChatBudget:
         now = self.clock()
         for window in self._windows(chat_id):
             window.record(now)
+        self._burst(chat_id).record(now)
         self.overall.record(now)
         if outbox:
             self.outbox.record(now)

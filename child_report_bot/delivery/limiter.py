@@ -55,7 +55,8 @@ def _chat_key(chat_id: object) -> object:
 def limits_of(delivery: Any) -> Limits:
     """The ``[delivery]`` settings as the limiter and the sender read them."""
     return Limits(delivery.per_chat_per_second, delivery.group_per_minute,
-                  delivery.overall_per_second, delivery.outbox_per_second)
+                  delivery.overall_per_second, delivery.outbox_per_second,
+                  delivery.per_chat_burst)
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
@@ -65,6 +66,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.budget = ChatBudget(limits)
         self.max_retries = max_retries
         self.provoked = 0  # 429s Telegram answered (for the benchmark's figures)
+        self._in_turn = asyncio.Lock()  # the queue for the overall budget, in arrival order
+        self.waiting = 0  # answers queued for the overall budget right now
 
     async def initialize(self) -> None:
         """Nothing to open: the windows live in memory."""
@@ -103,7 +106,39 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, chat: object, outbox: bool) -> None:
-        """Sleep until the chat, the total and (for the outbox) its share take one more."""
-        while (wait := self.budget.wait(chat, outbox)) > 0:
-            await asyncio.sleep(wait)
-        self.budget.record(chat, outbox)
+        """Sleep until the chat, the total and (for the outbox) its share take one more.
+
+        The chat's own windows are waited for alone (a busy chat holds up no other); then the
+        request queues for the total in arrival order (an asyncio lock is first come, first
+        served), so that when the 30 a second are all in use nobody is overtaken again and
+        again while newcomers go first. The outbox does not queue there: it keeps to its own
+        share and to each chat's windows already, and a group's post or digest must not wait
+        behind a surge of answers for seconds at every send.
+        """
+        while True:
+            while (wait := self.budget.chat_part(chat, outbox)) > 0:
+                await asyncio.sleep(wait)
+            if outbox:
+                if (wait := self.budget.wait(chat, outbox)) > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                self.budget.record(chat, outbox)
+                return
+            self.waiting += 1
+            try:
+                async with self._in_turn:
+                    while (wait := self.budget.total_part(outbox)) > 0:
+                        await asyncio.sleep(wait)
+                    if self.budget.chat_part(chat, outbox) <= 0:  # none took it meanwhile
+                        self.budget.record(chat, outbox)
+                        return
+            finally:
+                self.waiting -= 1
+
+
+def saturated(bot: Any) -> bool:
+    """Whether answers are queueing for the overall 30 a second now: a step may then leave out
+    a call that only tidies the chat (every waiting citizen shares those 30)."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, ChatRateLimiter) and (
+        limiter.waiting > 0 or limiter.budget.total_part(outbox=False) > 0)

@@ -171,6 +171,8 @@ class OutboxSender:
         picked: list[tuple[OutboxItem, int]] = []
         for item, chat_id in destined:
             wait = max(self.budget.chat_wait(chat_id), paused.get(chat_id, 0.0))
+            if wait <= 0 and self.digests is not None and self.digests.holds(item, chat_id):
+                wait = DIGEST_LOOK  # the group's spare budget is kept for its digest pages
             if wait > 0 or any(chat_id == taken for _, taken in picked):
                 self.blocked_for = wait if self.blocked_for is None else min(self.blocked_for, wait)
                 continue

@@ -1,4 +1,5 @@
-"""A report's button on a digest: the report sent privately to the staff member who pressed."""
+"""A report's button on a digest: the report sent privately to the staff member who pressed;
+in digest-only mode it is also posted in the group then, so that it can be claimed there."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from child_report_bot.context import BotContext
 from child_report_bot.domain.triage import Action
+from child_report_bot.delivery.digest import DIGEST_ONLY
+from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.handlers.refusals import tell
+from child_report_bot.storage.digests import release_post
 from child_report_bot.storage.events import log_event
 from child_report_bot.storage.reports import photos_of
 from child_report_bot.ui.callback_data import matcher, parse
@@ -38,9 +42,13 @@ async def digest_button(update: Update, context: BotContext) -> None:
         await tell(update, context.tr.plain("post.start_private_first",
                                             bot=context.bot.username))
         return
-    async with context.db.transaction() as conn:
-        await log_event(conn, report.report_id, presser, "report.viewed_digest")
-    await query.answer(context.tr.plain("post.sent_privately"))
+    if context.services.settings.delivery.digest_mode == DIGEST_ONLY:
+        if await release_post(context.db, report, presser):
+            context.services.sender.wake()
+    else:
+        async with context.db.transaction() as conn:
+            await log_event(conn, report.report_id, presser, "report.viewed_digest")
+    await answer_quietly(query, context.tr.plain("post.sent_privately"))
 
 
 def register(application: Application) -> None:

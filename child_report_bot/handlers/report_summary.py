@@ -14,6 +14,7 @@ from child_report_bot.domain.report_draft import (ContactMode, InvalidAnswer, St
 from child_report_bot.ui import report_views as views
 from child_report_bot.ui.callback_data import parse
 from child_report_bot.ui.menu import main_menu
+from child_report_bot.delivery.limiter import saturated
 from child_report_bot.handlers.receipts import resend_owed, send_receipt
 from child_report_bot.handlers.report_flow import (ask, edit_quietly, finish_sent, reject, stay,
                                                    with_draft)
@@ -164,9 +165,10 @@ async def on_submit(update: Update, context: BotContext, stored: StoredDraft) ->
             + "\n\n" + context.tr("numbers.text"))
         return stored.step
     logger.info("report %s stored (new=%s)", accepted.code, accepted.created)
-    text, _markup = views.summary(stored.draft, stored.draft_id, context.tr,
-                                   context.services.settings.regions)
-    await edit_quietly(query.edit_message_text(text))
+    if not saturated(context.bot):  # the summary loses its button; a second press is harmless
+        text, _markup = views.summary(stored.draft, stored.draft_id, context.tr,
+                                       context.services.settings.regions)
+        await edit_quietly(query.edit_message_text(text))
     await send_receipt(update, context, draft_id, accepted)
     return ConversationHandler.END
 

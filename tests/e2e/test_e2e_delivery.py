@@ -309,7 +309,7 @@ async def test_flaky_bot_api_and_a_restart_still_deliver_each_report_once(emu, t
     """Every other call fails (429, 500, timeouts, dropped connections) and the bot is
     restarted in the middle: each report still arrives exactly once."""
     settings = bot_settings(emu, tmp_path, admins=(ADMIN,),
-                            delivery={"send_timeout_seconds": 1},
+                            delivery={"send_timeout_seconds": 1, "per_chat_burst": 1000},
                             privacy={"max_reports_per_hour": 20})  # one citizen files nine
     emu.timeout_delay = 1.5
     running = await RunningBot(settings).start()

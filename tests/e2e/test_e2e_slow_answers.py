@@ -53,7 +53,8 @@ async def test_a_submit_handled_too_late_is_stored_posted_once_and_the_code_arri
     await eventually(lambda: staffed.rows("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
                                           )[0][0] == 0)
     assert len(posts(emu, GROUPS["137"], code)) == 1
-    assert staffed.rows("SELECT COUNT(*) FROM pending_receipts")[0][0] == 0
+    await eventually(lambda: staffed.rows("SELECT COUNT(*) FROM pending_receipts")[0][0] == 0,
+                     what="the code recorded as told (written just after the reply)")
 
 
 async def test_a_claim_handled_too_late_is_still_taken(emu, staffed):

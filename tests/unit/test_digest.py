@@ -9,7 +9,8 @@ import pytest
 from child_report_bot.delivery.budget import MARGIN, ChatBudget, Limits
 from child_report_bot.i18n import Translator
 from child_report_bot.ui.callback_data import parse
-from child_report_bot.ui.digest import MAX_BUTTONS, MAX_LINES, digest_buttons, digest_text
+from child_report_bot.ui.digest import MAX_BUTTONS, digest_buttons, digest_text, page_size
+from child_report_bot.ui.queue_post import TEXT_LIMIT, visible_length
 from tests.unit.test_sender_budget import GROUP, PERSON, FakeClock
 from tests.unit.test_triage_rules import stored
 
@@ -33,14 +34,24 @@ def test_every_waiting_report_has_a_line_and_a_button(language):
     assert [parse(b.callback_data).argument for b in buttons] == ["R-00000", "R-00001", "R-00002"]
 
 
-def test_a_long_digest_stays_within_telegrams_limits():
-    listed = reports(200)
-    tr = Translator("en")
-    text = digest_text(listed, set(range(200)), {}, tr)
-    assert len(text) < 4096 and text.count("⏳") == MAX_LINES - 1 and "140 more" in text
-    keyboard = digest_buttons(listed, set(range(200)), tr)
-    assert sum(len(row) for row in keyboard.inline_keyboard) == MAX_BUTTONS
+@pytest.mark.parametrize("language", ["fa", "en"])
+@pytest.mark.parametrize("place", [None, "خیابان انقلاب، نبش خیابان فلسطین، روبروی دانشگاه"])
+def test_a_page_holds_what_fits_one_message(language, place):
+    """A page is at most 100 buttons and 4,096 characters as Telegram counts them, and holds
+    every report given to it in full."""
+    listed = [dataclasses.replace(report, address_text=place, urgent=True)
+              for report in reports(300)]
+    tr = Translator(language)
+    regions = {n: "Tehran" for n in range(300)}
+    fits = page_size(listed, regions, tr)
+    assert 40 <= fits <= MAX_BUTTONS
+    waiting = {report.report_id for report in listed}
+    text = digest_text(listed[:fits], waiting, regions, tr)
+    assert visible_length(text) <= TEXT_LIMIT and all(r.code in text for r in listed[:fits])
+    keyboard = digest_buttons(listed[:fits], waiting, tr)
+    assert sum(len(row) for row in keyboard.inline_keyboard) == fits
     assert digest_buttons(listed, set(), tr) is None            # all posted: no buttons
+    assert page_size(listed[:7], regions, tr) == 7
 
 
 def test_a_group_takes_its_minute_and_a_person_one_a_second():

@@ -332,13 +332,16 @@ def test_flood_limits_are_off_until_a_test_switches_them_on(api, http):
 
 
 def test_one_message_a_second_per_chat_then_retry_after(api, http):
-    """A second send within a second gets 429 with retry_after, and so does every send to
-    that chat while it runs; other chats are not held up."""
+    """A chat takes a short burst (three), then one a second: the fourth send at once gets 429
+    with retry_after, and so does every send to that chat while it runs; other chats are not
+    held up."""
     started(api)
     started(api, 1002)
     api.limits(per_chat=1.0, per_group_minute=20, overall=30.0)
     first = ok(http, api, "sendMessage", chat_id=1001, text="one")["message_id"]
-    too_fast = post(http, api, "sendMessage", chat_id=1001, text="two")
+    ok(http, api, "sendMessage", chat_id=1001, text="two")
+    ok(http, api, "editMessageText", chat_id=1001, message_id=first, text="burst")
+    too_fast = post(http, api, "sendMessage", chat_id=1001, text="four")
     assert too_fast == {"ok": False, "error_code": 429,
                         "description": "Too Many Requests: retry after 1",
                         "parameters": {"retry_after": 1}}
@@ -348,7 +351,11 @@ def test_one_message_a_second_per_chat_then_retry_after(api, http):
         429, "Too Many Requests: retry after 1")
     api.advance(seconds=0.6)
     assert ok(http, api, "editMessageText", chat_id=1001, message_id=first, text="e")
-    assert api.flood_count == 2
+    assert error(http, api, "sendMessage", chat_id=1001, text="again at once") == (
+        429, "Too Many Requests: retry after 1")
+    api.advance(seconds=1.0)
+    assert ok(http, api, "sendMessage", chat_id=1001, text="a second later")
+    assert api.flood_count == 3
 
 
 def test_twenty_messages_a_minute_per_group(api, http):
