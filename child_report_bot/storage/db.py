@@ -68,6 +68,19 @@ def _restrict_companions(path: Path) -> None:
             companion.chmod(0o600)
 
 
+@asynccontextmanager
+async def immediate(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """Run the block as one write transaction on ``conn``: committed, or rolled back on any
+    error (the caller holds the database's lock)."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+
+
 class Database:
     """One aiosqlite connection, opened on first use and shared by the whole bot."""
 
@@ -139,14 +152,8 @@ class Database:
             if durable:  # the pragma cannot change inside a transaction
                 await conn.execute("PRAGMA synchronous = FULL")
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
+                async with immediate(conn):
                     yield conn
-                except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                else:
-                    await conn.execute("COMMIT")
             finally:
                 if durable:
                     await conn.execute("PRAGMA synchronous = NORMAL")

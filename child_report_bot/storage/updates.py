@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
-from child_report_bot.storage.db import Database, utcnow
+from child_report_bot.storage.db import Database, immediate, utcnow
 
 MAX_ATTEMPTS = 3  # starts an unfinished update is handled at before it is given up as poison
 # A journal write waits this long for a lock another process holds, not the database's 5 s:
@@ -57,14 +57,8 @@ async def quick_transaction(db: Database) -> AsyncIterator[aiosqlite.Connection]
             (usual,) = await cursor.fetchone()
         await conn.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_MS}")
         try:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
+            async with immediate(conn):
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
         finally:
             await conn.execute(f"PRAGMA busy_timeout = {int(usual)}")
 

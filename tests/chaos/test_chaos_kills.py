@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 
+from tests.chaos.record import chat_record
 from tests.chaos.walker import Walk
 from tests.e2e.test_e2e_crash import start_bot_process, stop_process
 from tests.support.chat import Person, text_of
@@ -52,7 +53,7 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
             walks = [Walk(Person(emu, 20000 + n, "fa" if n % 2 else "en")) for n in
                      range(CITIZENS)]
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + 900
+            deadline = loop.time() + float(os.environ.get("CHAOS_WALK_SECONDS", "900"))
             walking = [asyncio.create_task(walk.run(deadline)) for walk in walks]
             kills = 0
             while kills < KILLS and not all(task.done() for task in walking):
@@ -75,9 +76,13 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
         finally:
             stop_process(process)
     said = (tmp_path / "bot.log").read_text(errors="replace")
-    if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run
+    if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run: the log, stuck chats
         with open(os.environ["CHAOS_KEEP_LOG"], "w") as kept:
             kept.write(said)
+            for walk in walks:
+                if walk.code is None:
+                    kept.write(f"\n--- citizen {walk.person.id}, asked {walk.asked}\n")
+                    kept.write("\n".join(chat_record(emu, walk.person.id)) + "\n")
     replayed = sum(int(line.split(" updates taken")[0].rsplit(" ", 1)[-1])
                    for line in said.splitlines() if "updates taken before the last stop" in line)
     errors = sum(" ERROR " in line or line.startswith("ERROR") for line in said.splitlines())
