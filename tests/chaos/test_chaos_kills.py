@@ -79,10 +79,6 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
     if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run: the log, stuck chats
         with open(os.environ["CHAOS_KEEP_LOG"], "w") as kept:
             kept.write(said)
-            for walk in walks:
-                if walk.code is None:
-                    kept.write(f"\n--- citizen {walk.person.id}, asked {walk.asked}\n")
-                    kept.write("\n".join(chat_record(emu, walk.person.id)) + "\n")
     replayed = sum(int(line.split(" updates taken")[0].rsplit(" ", 1)[-1])
                    for line in said.splitlines() if "updates taken before the last stop" in line)
     errors = sum(" ERROR " in line or line.startswith("ERROR") for line in said.splitlines())
@@ -94,6 +90,12 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
     spread = collections.Counter(posts[code] for code in codes)
     per_reporter = collections.Counter(reporter for (reporter,) in rows)
     duplicates = sum(count - 1 for count in per_reporter.values())
+    if os.environ.get("CHAOS_KEEP_LOG"):  # and the chats of the citizens something went wrong for
+        with open(os.environ["CHAOS_KEEP_LOG"], "a") as kept:
+            for walk in walks:
+                if walk.code is None or walk.lost or per_reporter[walk.person.id] > 1:
+                    kept.write(f"\n--- citizen {walk.person.id}, asked {walk.asked}\n")
+                    kept.write("\n".join(chat_record(emu, walk.person.id)) + "\n")
     lost = sum(walk.lost for walk in walks)
     never = sum(walk.never_answered for walk in walks)
     print(f"\nchaos kills: {kills} SIGKILLs, {CITIZENS} citizens: {len(codes)} codes given, "
