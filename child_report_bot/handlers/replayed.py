@@ -19,16 +19,16 @@ logger = logging.getLogger(__name__)
 
 
 async def answer_again(update: Update, context: BotContext) -> None:
-    """The code if it is owed, else the question (or summary) the citizen's report is at, else
-    a deliberate silence: whatever else the update did is stored, and sent through the outbox."""
+    """The code if it is owed, then the question (or summary) the citizen's report is at, if
+    one is open; else a deliberate silence: whatever else the update did is stored, and sent
+    through the outbox."""
     await answer_quietly(update.callback_query)
-    if await resend_owed(update, context):
-        return
+    told = await resend_owed(update, context)
     chat = update.effective_chat
     stored = await get_draft(context.db, update.effective_user.id)
-    if stored is not None and chat.type == ChatType.PRIVATE:
+    if stored is not None and chat.type == ChatType.PRIVATE:  # a sent danger report goes on
         logger.info("update %s was applied before; its report's question is asked again",
                     update.update_id)
         await ask(update, context, stored)
-        return
-    logger.info("update %s was applied before; nothing to show again", update.update_id)
+    elif not told:
+        logger.info("update %s was applied before; nothing to show again", update.update_id)

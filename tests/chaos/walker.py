@@ -41,7 +41,7 @@ CALM_STEPS = [
     ("summary.title", ("press", "v1:rep:submit")),
     ("report.received", None),
 ]
-OTHER = [("report.resume_prompt", ("press", "v1:rep:resume"))]
+OTHER = [("report.resume_prompt", ("press", "v1:rep:resume")), ("report.received", None)]
 WAIT = ["danger.sent"]  # told, and the next question follows in its own message: wait for it
 RETRY = ["error.internal", "error.storage_fault"]  # an apology: the same message again, now
 CODE = re.compile(r"<code>([^<]+)</code>")
@@ -155,13 +155,13 @@ class Walk:
                 if index < furthest:
                     self.lost += 1
                 furthest = max(furthest, index)
-            if key == self.last_key:
-                self.code = self._code()
+            if key in (self.last_key, "report.received"):  # a lost thanks: the code again
+                self.code = self._code(key)
                 return
             action = dict(self.steps + OTHER)[key]
 
-    def _code(self) -> str | None:
-        expected = self.person.expects(self.code_key)
+    def _code(self, key: str) -> str | None:
+        expected = self.person.expects(self.code_key if key == self.last_key else key)
         for call in reversed(self.person.emu.calls):
             if (call.method == "sendMessage" and call.error is None
                     and call.params.get("chat_id") == self.person.id

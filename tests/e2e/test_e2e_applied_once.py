@@ -80,3 +80,36 @@ async def test_a_reply_lost_to_a_dropped_connection_is_sent_again_once_the_api_a
                  and nima.expects("error.internal") in text_of(c)]
     assert apologies == []  # no "something went wrong": the answer itself comes instead
     await nima.press("v1:rep:photos:done", expect="report.ask_description")
+
+
+async def test_sigkill_before_the_thanks_of_a_finished_danger_report_shows_its_code(emu, tmp_path):
+    """Finish on a sent danger report drops the draft; the thanks hangs, SIGKILL: the restarted
+    bot gives the report's code again instead of silence or "no open report"."""
+    database = tmp_path / "bot.sqlite3"
+    emu.timeout_delay = 120.0
+    reza = Person(emu, 4103, "en")
+    with open(tmp_path / "bot.log", "wb") as log:
+        process = await start_bot_process(emu, database, log)
+        try:
+            await reza.send("text", "/report", expect="report.ask_danger")
+            await reza.press("v1:rep:danger:yes", expect="danger.ask_location")
+            await reza.send("location", 35.7, 51.4, expect="danger.sent")
+            await reza.wait_for("report.ask_activity", after=0, timeout=30)
+            emu.add_fault("timeout", method="sendMessage", chat_id=reza.id, count=1)
+            mark = emu.mark()
+            finish = reza.user.press(reza.message_with_button("v1:rep:fin"), "v1:rep:fin")
+            await emu.await_call(lambda c: c.fault == "timeout", after=mark, timeout=30)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            assert journal_row(database, finish) == (1, 0)
+
+            mark = emu.mark()
+            process = await start_bot_process(emu, database, log)
+            again = await reza.wait_for("report.received", after=mark, timeout=30)
+            await eventually(lambda: journal_row(database, finish) == (1, 1), timeout=30)
+        finally:
+            stop_process(process)
+    with sqlite3.connect(database) as conn:
+        (code,) = conn.execute("SELECT code FROM reports").fetchone()
+        assert conn.execute("SELECT count(*) FROM drafts").fetchone() == (0,)
+    assert code in text_of(again)
