@@ -37,6 +37,9 @@ QUICK_BUSY_MS = 250
 
 # Update ids being handled by this process, per database (tests run several bots in one process).
 _TAKEN: weakref.WeakKeyDictionary[Database, set[int]] = weakref.WeakKeyDictionary()
+# Unfinished updates handed in again at this start, not begun yet (their attempt is counted
+# when they are).
+_REPLAYING: weakref.WeakKeyDictionary[Database, set[int]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class Unfinished:
 
 def _taken(db: Database) -> set[int]:
     return _TAKEN.setdefault(db, set())
+
+
+def _replaying(db: Database) -> set[int]:
+    return _REPLAYING.setdefault(db, set())
 
 
 class Sight(enum.Enum):
@@ -159,6 +166,10 @@ async def claim(db: Database, update_id: int) -> Sight:
     if update_id in taken:  # claimed by another task while this one read
         return Sight.REPEAT
     taken.add(update_id)
+    if update_id in _replaying(db):  # its handling begins once more after a stop
+        _replaying(db).discard(update_id)
+        await db.execute("UPDATE update_journal SET attempts = attempts + 1"
+                         " WHERE update_id = ?", (update_id,))
     if row is None:  # not journaled (an update handed to the application directly)
         await db.execute("INSERT OR IGNORE INTO update_journal (update_id, taken_at)"
                          " VALUES (?, ?)", (update_id, utcnow()))
@@ -184,17 +195,19 @@ async def finish(db: Database, update_id: int) -> None:
 
 
 async def undone(db: Database) -> tuple[list[Unfinished], int]:
-    """Unfinished updates in update_id order, each counted as one more attempt, and how many
-    were given up (tried ``MAX_ATTEMPTS`` times already, or journaled without a body)."""
+    """Unfinished updates in update_id order, and how many were given up (their handling
+    began at ``MAX_ATTEMPTS`` starts already, or they were journaled without a body).
+
+    An attempt is counted when its handling begins (``claim``), not here: a backlog that a
+    string of crashes never reached is not mistaken for a poison update."""
     async with db.transaction() as conn:
         given_up = await conn.execute("UPDATE update_journal SET done_at = ?, body = NULL"
                            " WHERE done_at IS NULL AND (attempts >= ? OR body IS NULL)",
                            (utcnow(), MAX_ATTEMPTS))
-        await conn.execute("UPDATE update_journal SET attempts = attempts + 1"
-                           " WHERE done_at IS NULL")
         async with conn.execute("SELECT update_id, body, attempts FROM update_journal"
                                 " WHERE done_at IS NULL ORDER BY update_id") as cursor:
             rows = await cursor.fetchall()
+    _replaying(db).update(row["update_id"] for row in rows)
     return [Unfinished(row["update_id"], row["body"], row["attempts"]) for row in rows], \
         given_up.rowcount
 

@@ -57,9 +57,9 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
             walking = [asyncio.create_task(walk.run(deadline)) for walk in walks]
             kills = 0
             while kills < KILLS and not all(task.done() for task in walking):
-                # A random moment, not a wait-for: up to 10 s after the bot came up, so that
+                # A random moment, not a wait-for: up to 7 s after the bot came up, so that
                 # (on 2 cores) it handles some of the backlog between kills.
-                await asyncio.sleep(rng.uniform(1.0, 10.0))
+                await asyncio.sleep(rng.uniform(1.0, 7.0))
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=10)
                 kills += 1
