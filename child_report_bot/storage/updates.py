@@ -30,7 +30,7 @@ import aiosqlite
 from child_report_bot.domain.clock import Clock, system_clock, to_stored
 from child_report_bot.storage.db import ON_WRITE, Database, immediate, utcnow
 
-MAX_ATTEMPTS = 3  # starts an unfinished update is handled at before it is given up as poison
+MAX_ATTEMPTS = 5  # starts at which its handling began before an update is given up as poison
 # A journal write waits this long for a lock another process holds, not the database's 5 s:
 # the journal is worth less than the person's answer, which must not wait behind it.
 QUICK_BUSY_MS = 250

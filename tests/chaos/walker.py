@@ -161,11 +161,15 @@ class Walk:
             action = dict(self.steps + OTHER)[key]
 
     def _code(self, key: str) -> str | None:
-        expected = self.person.expects(self.code_key if key == self.last_key else key)
+        """The code from the message that carried it: the first one (``code_key``), or, if that
+        was lost to a crash, the code sent again or the closing thanks."""
+        keys = [self.code_key, "report.received", key]
+        expected = [self.person.expects(k) for k in keys]
         for call in reversed(self.person.emu.calls):
             if (call.method == "sendMessage" and call.error is None
                     and call.params.get("chat_id") == self.person.id
-                    and expected in text_of(call)):
+                    and any(e in text_of(call) for e in expected)):
                 match = CODE.search(call.params.get("text", ""))
-                return match.group(1) if match else None
+                if match:
+                    return match.group(1)
         return None
