@@ -37,8 +37,9 @@ from child_report_bot.handlers import held_notices
 from child_report_bot.handlers.concurrency import PerChatUpdates
 from child_report_bot.metrics import HANDLER_SECONDS, UPDATES
 from child_report_bot.ops import journal
-from child_report_bot.ops.health import HealthServer, WatchedRequest
-from child_report_bot.ops.journal import JournalApplication, JournalQueue, JournalRequest
+from child_report_bot.ops.health import HealthServer
+from child_report_bot.ops.journal import (AnswerRequest, JournalApplication, JournalQueue,
+                                          JournalRequest)
 from child_report_bot.ops.logs import configure_logging, redact
 from child_report_bot.ops.startup import (
     Deadline,
@@ -138,8 +139,9 @@ def build_application(settings: Settings,
         .token(settings.token.get_secret_value())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        # PTB's own client and pool sizes, noting when the Bot API last answered (/healthz).
-        .request(WatchedRequest(connection_pool_size=256, proxy=settings.proxy))
+        # PTB's own client and pool sizes, noting when the Bot API last answered (/healthz)
+        # and which update's answers it did not take (handled again: ops/journal.py).
+        .request(AnswerRequest(connection_pool_size=256, proxy=settings.proxy))
         # getUpdates' client writes each answer's updates to the journal before PTB reads them.
         .get_updates_request(JournalRequest(db, connection_pool_size=1, proxy=settings.proxy))
         .update_queue(JournalQueue(db, journal_puts=settings.webhook_url is not None))

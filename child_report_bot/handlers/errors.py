@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from child_report_bot.context import BotContext
@@ -24,11 +24,21 @@ def _too_late(error: object) -> bool:
     return "query is too old" in message or "query id is invalid" in message
 
 
+def _unanswered(error: object) -> bool:
+    """A Bot API call got no answer (5xx, timeout, no connection), unlike a refusal (4xx)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure; if a person was waiting for an answer, apologise in their language."""
     if is_storage_fault(context.error):
         await _storage_fault(update, context)
         raise ApplicationHandlerStop  # later groups could not save either; no second answer
+    if isinstance(update, Update) and _unanswered(context.error):  # handled again: ops/journal
+        logger.warning("update %s (%s): the Bot API did not answer (%s); it is handled again"
+                       " once it does", getattr(update, "update_id", None), _kind(update),
+                       type(context.error).__name__)
+        return
     if _too_late(context.error):  # expected after a backlog: no traceback, the person is told
         logger.warning("update %s (%s): a button was answered too late",
                        getattr(update, "update_id", None), _kind(update))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -21,7 +22,7 @@ from child_report_bot.handlers import report_steps as steps
 from child_report_bot.handlers import report_summary as summary
 from child_report_bot.ui.callback_data import matcher
 from child_report_bot.ui.menu import any_menu_text, menu_text
-from child_report_bot.handlers.report_flow import reject, with_draft
+from child_report_bot.handlers.report_flow import REPORT, ask, reject, with_draft
 from child_report_bot.handlers.common import answer_quietly
 from child_report_bot.storage.drafts import StoredDraft
 from child_report_bot.storage.persistence import REPORT_CONVERSATION
@@ -43,11 +44,31 @@ async def wrong_input(update: Update, context: BotContext, stored: StoredDraft) 
     return stored.step
 
 
+def _data(markup: object) -> set[str]:
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return set()
+    return {str(button.callback_data) for row in markup.inline_keyboard for button in row}
+
+
 @with_draft
 async def stale_button(update: Update, context: BotContext, stored: StoredDraft) -> Step:
-    """A report button that belongs to another step (an old message): explain, change nothing."""
-    await answer_quietly(update.callback_query, context.tr.plain("error.stale_button"),
-                         show_alert=True)
+    """A report button that belongs to another step (an old message): explain, change nothing.
+
+    If it sat on an older question (one asked twice, say, after "continue?"), that question's
+    buttons go and the current one is asked again: otherwise the newest question on screen is
+    not the one the report is at, and every press on it earns the same alert."""
+    query = update.callback_query
+    await answer_quietly(query, context.tr.plain("error.stale_button"), show_alert=True)
+    message = query.message
+    _, current = REPORT.question(stored, context.tr)
+    shown = _data(message.reply_markup) if isinstance(message, Message) else set()
+    if not shown or shown == _data(current):  # forged data on the current question
+        return stored.step
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:  # gone, or its buttons were taken already: nothing stale on screen
+        return stored.step
+    await ask(update, context, stored)
     return stored.step
 
 

@@ -156,6 +156,9 @@ async def _send_now(update: Update, context: BotContext, stored: StoredDraft,
 
 async def finish_sent(update: Update, context: BotContext, stored: StoredDraft) -> int:
     """The optional questions of a sent danger report are over: drop the draft, thank them."""
+    # Owed with the draft gone: if the thanks below is lost (a crash), the next tap or the
+    # update's replay shows the report's code instead of "no open report".
+    await receipts.owe(context.db, stored.user_id, stored.draft_id)
     await delete_draft(context.db, stored.user_id)
     query = update.callback_query
     if query is not None:
@@ -164,6 +167,7 @@ async def finish_sent(update: Update, context: BotContext, stored: StoredDraft) 
     await update.effective_chat.send_message(
         context.tr("danger.all_added", code=stored.draft.report_code),
         reply_markup=main_menu(context.tr))
+    await receipts.paid(context.db, stored.user_id, stored.draft_id)
     return ConversationHandler.END
 
 

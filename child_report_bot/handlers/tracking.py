@@ -9,7 +9,8 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from child_report_bot.context import BotContext
 from child_report_bot.i18n import normalize_language
-from child_report_bot.storage.updates import first_sight
+from child_report_bot.handlers.replayed import answer_again
+from child_report_bot.storage.updates import Sight, arm, claim
 from child_report_bot.storage.users import touch_user
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def _unanswerable(update: Update) -> bool:
 
 async def track_update(update: Update, context: BotContext) -> None:
     """Stop an update seen before; otherwise set ``context.language`` for the handlers after."""
-    if not await first_sight(context.db, update.update_id):
+    sight = await claim(context.db, update.update_id)
+    if sight is Sight.REPEAT:
         logger.info("update %s was delivered again; ignored", update.update_id)
         raise ApplicationHandlerStop
     if _unanswerable(update):  # a deliberate silence: there is nobody to answer
@@ -40,6 +42,10 @@ async def track_update(update: Update, context: BotContext) -> None:
         context.services.settings.default_language
     )
     context.language = await touch_user(context.db, user.id, guess)
+    if sight is Sight.APPLIED:  # its effects are stored: answered again, not applied twice
+        await answer_again(update, context)
+        raise ApplicationHandlerStop
+    arm()  # the writes from here on are the update's effects, stamped with them
 
 
 def register(application: Application) -> None:

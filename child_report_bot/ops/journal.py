@@ -25,15 +25,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import Application
 
 from child_report_bot.handlers.storage_faults import NOTICES, is_storage_fault
+from child_report_bot.metrics import ApiWatch
 from child_report_bot.ops.health import WatchedRequest
 from child_report_bot.storage.db import Database
-from child_report_bot.storage.updates import finish, journal_batch, journal_one, undone
+from child_report_bot.storage.updates import (api_failed, finish, handling, journal_batch,
+                                              journal_one, release, undone)
 
 logger = logging.getLogger(__name__)
 
@@ -97,18 +101,77 @@ class JournalQueue(asyncio.Queue):
         await super().put(item)
 
 
+# An update whose answers were lost to the Bot API being unreachable is handled again (answered
+# again only, if its effects were stored) once the API answers, at most this many times here.
+MAX_RETRIES = 8
+RETRY_PAUSES = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0)  # seconds, then the last one again
+
+
 class JournalApplication(Application):
-    """PTB's Application, marking each update done in the journal once handled."""
+    """PTB's Application: each update handled under ``updates.handling`` (its first write
+    stamps it applied), then marked done, unless a Bot API call of its handling got no answer:
+    then it is put back on the queue once the API answers again."""
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
-        if not isinstance(update, Update) or NOTICES.active:
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        with handling(update.update_id) as current:
+            await super().process_update(update)
+        if NOTICES.active:
             return  # during a storage fault it is handled again at the next start, if journaled
+        db: Database = self.bot_data["services"].db
+        if current.api_failed and self._retry(db, update):
+            return
         try:
-            await finish(self.bot_data["services"].db, update.update_id)
+            await finish(db, update.update_id)
         except Exception as exc:  # noqa: BLE001 (it is handled again at the next start)
             _failed(exc)
             logger.warning("could not mark update %s done: %s", update.update_id, exc)
+
+    def _retry(self, db: Database, update: Update) -> bool:
+        """Put ``update`` back on the queue once the API answers; ``False`` if tried enough."""
+        retries = self.bot_data.setdefault("journal_retries", {})
+        tried = retries.get(update.update_id, 0)
+        if tried >= MAX_RETRIES:
+            retries.pop(update.update_id, None)
+            logger.warning("update %s lost its answers %d times; given up", update.update_id,
+                           tried)
+            return False
+        retries[update.update_id] = tried + 1
+        release(db, update.update_id)
+        pause = RETRY_PAUSES[min(tried, len(RETRY_PAUSES) - 1)]
+        logger.info("update %s lost its answers (the Bot API did not answer); handled again"
+                    " in %.0f s or once the API answers", update.update_id, pause)
+        self.create_task(self._again(update, pause, time.monotonic()))
+        return True
+
+    async def _again(self, update: Update, pause: float, failed_at: float) -> None:
+        await asyncio.sleep(pause)
+        while (ApiWatch.last_answer or 0.0) <= failed_at:  # the API has not answered since
+            await asyncio.sleep(1.0)
+        await self.update_queue.put(update)
+
+
+class AnswerRequest(WatchedRequest):
+    """PTB's client for every call but getUpdates: a call that gets no answer (5xx, timeout,
+    no connection) marks the update being handled, whose answer it carried, as not done."""
+
+    async def do_request(self, url: str, method: str, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(url, method, *args, **kwargs)
+        except NetworkError:  # TimedOut is one; a 4xx comes back as a code, never raised here
+            if not url.endswith(UNCOUNTED):
+                api_failed()
+            raise
+        if code >= 500 and not url.endswith(UNCOUNTED):
+            api_failed()
+        return code, payload
+
+
+# A button's answer is worth nothing 15 s later: its loss does not call for handling again.
+UNCOUNTED = ("/answerCallbackQuery",)
 
 
 async def replay(application: Application) -> int:

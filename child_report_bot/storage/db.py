@@ -15,8 +15,9 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import aiosqlite
@@ -66,6 +67,26 @@ def _restrict_companions(path: Path) -> None:
         companion = Path(str(path) + suffix)
         if companion.exists():
             companion.chmod(0o600)
+
+
+# Run inside every ``Database.transaction`` of the current task that wrote, just before its
+# commit: the update journal stamps the update being handled as applied in the same transaction
+# as its effects (``storage.updates.Handling``). Unset outside an update's handling.
+ON_WRITE: ContextVar[Callable[[aiosqlite.Connection], Awaitable[None]] | None] = ContextVar(
+    "on_write", default=None)
+
+
+@asynccontextmanager
+async def immediate(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """Run the block as one write transaction on ``conn``: committed, or rolled back on any
+    error (the caller holds the database's lock)."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
 
 
 class Database:
@@ -139,14 +160,12 @@ class Database:
             if durable:  # the pragma cannot change inside a transaction
                 await conn.execute("PRAGMA synchronous = FULL")
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
+                async with immediate(conn):
+                    changes = conn.total_changes
                     yield conn
-                except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                else:
-                    await conn.execute("COMMIT")
+                    hook = ON_WRITE.get()
+                    if hook is not None and conn.total_changes != changes:  # it wrote something
+                        await hook(conn)
             finally:
                 if durable:
                     await conn.execute("PRAGMA synchronous = NORMAL")

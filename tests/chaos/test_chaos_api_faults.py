@@ -1,7 +1,8 @@
 """Chaos (b): 10 % of the Bot API calls fail at random (500, 502, 429 with retry_after, timeouts,
 dropped connections, a send performed whose answer is lost) while citizens report and staff
-claim and close. Prints how often each outbox message arrived and the time to drain
-(``chaos faults: …``). Volunteer offers are not walked here (see the report of issue 13)."""
+claim, offer the report to a volunteer who accepts, and close. Prints how often each outbox
+message arrived (queue posts, reporter notices, volunteer offers and their pins) and the time
+to drain (``chaos faults: …``)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ import pytest
 
 from tests.chaos.walker import Walk
 from tests.conftest import RunningBot, bot_settings
+from tests.e2e.test_e2e_assignment import approved
 from tests.e2e.test_e2e_triage import ADMIN, GROUPS, REZA, command, report_row
-from tests.support.chat import Person, text_of
+from tests.support.chat import Person, plain_text, text_of
+from tests.support.flows import AZADI
 from tests.support.emulator_faults import RandomFaults
 
 CITIZENS = int(os.environ.get("CHAOS_FAULT_CITIZENS", "20"))
 QUEUE = "137"
+VOLUNTEERS = 5
 
 
 def performed(call) -> bool:
@@ -46,6 +50,68 @@ async def staff_press(staff: Person, bot, code: str, data: str, done) -> None:
                 pass  # no answer came: look at the state and press again
         await asyncio.sleep(0.5)  # the post's edit may follow the answer
     raise AssertionError(f"{data} never took effect; status {row['status']}, buttons {buttons}")
+
+
+async def press_until(person: Person, find, data_prefix: str, done, what: str) -> None:
+    """Press the button starting with ``data_prefix`` on ``find()`` (a message, or None while it
+    has not arrived) until ``done()``; a failed call is retried as a person presses again."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 180
+    while not done():
+        assert loop.time() < end, f"{what} never took effect"
+        message = find()
+        data = next((b.get("callback_data") for line in
+                     ((message or {}).get("reply_markup") or {}).get("inline_keyboard", [])
+                     for b in line if (b.get("callback_data") or "").startswith(data_prefix)),
+                    None)
+        if data is not None:
+            mark = person.emu.mark()
+            person.user.press(message, data)
+            try:
+                await person.wait_for(None, after=mark, method="answerCallbackQuery", timeout=15)
+            except AssertionError:
+                pass  # no answer came: look at the state and press again
+        await asyncio.sleep(0.5)  # an edit or a queued message may follow the answer
+
+
+def newest_with(emu, chat_id: int, prefix: str, code: str | None = None):
+    for message in reversed(emu.messages(chat_id)):
+        if code is not None and code not in plain_text(message.get("text")):
+            continue
+        if prefix in str(message.get("reply_markup")):
+            return message
+    return None
+
+
+def assignment(bot, code: str):
+    rows = bot.rows("SELECT a.volunteer_id, a.status FROM assignments a JOIN reports r"
+                    " USING (report_id) WHERE r.code = ? AND a.status IN ('offered', 'accepted')",
+                    (code,))
+    return rows[0] if rows else None
+
+
+async def offer_and_accept(emu, bot, reza: Person, code: str) -> int:
+    """Reza opens the volunteers near the report and picks the first; they accept."""
+    post = lambda: emu.message(report_row(bot, code)["post_chat_id"],  # noqa: E731
+                               report_row(bot, code)["post_message_id"])
+    menu = lambda: newest_with(emu, REZA, f"v1:asg:pick:{code}.")  # noqa: E731
+    await press_until(reza, post, f"v1:asg:menu:{code}", lambda: menu() is not None,
+                      f"the volunteer menu of {code}")
+    await press_until(reza, menu, f"v1:asg:pick:{code}.", lambda: assignment(bot, code),
+                      f"the offer of {code}")
+    volunteer = assignment(bot, code)["volunteer_id"]
+    sara = Person(emu, volunteer, "fa")
+    await press_until(sara, lambda: newest_with(emu, volunteer, "v1:asg:acc:", code),
+                      "v1:asg:acc:", lambda: assignment(bot, code)["status"] == "accepted",
+                      f"the acceptance of {code}")
+    # The exact place follows Accept through the outbox; a close before it would withhold it.
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 180
+    while bot.rows("SELECT 1 FROM outbox o JOIN reports r USING (report_id) WHERE r.code = ?"
+                   " AND o.kind = 'volunteer_pin' AND o.status = 'pending'", (code,)):
+        assert loop.time() < end, f"the pin of {code} never went out"
+        await asyncio.sleep(0.2)
+    return volunteer
 
 
 def has_button(prefix: str):
@@ -87,6 +153,8 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
         await reza.send("text", "/start", expect="start.welcome")
         from tests.support.flows import set_clock
         set_clock(bot, 12)  # 137's hours (ordinary reports go there at noon)
+        for n in range(VOLUNTEERS):  # near where the walkers report
+            await approved(emu, bot, 23000 + n, f"Volunteer {n}", AZADI, 10)
 
         faults = RandomFaults(random.Random(int(os.environ.get("CHAOS_SEED", "13"))), 0.10)
         emu.policy_retry_after = 1
@@ -98,10 +166,12 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(w.run(loop.time() + 900) for w in walks))
         codes = {w.person.id: w.code for w in walks if w.code}
+        offered_to: dict[str, int] = {}
         for code in codes.values():
             await posted(bot, code)
             await staff_press(reza, bot, code, f"v1:tri:claim:{code}",
                               lambda row, post: row["status"] != "new")
+            offered_to[code] = await offer_and_accept(emu, bot, reza, code)
             await staff_press(reza, bot, code, f"v1:tri:close:{code}",
                               has_button(f"v1:tri:out:{code}.centre"))
             await staff_press(reza, bot, code, f"v1:tri:out:{code}.centre",
@@ -122,6 +192,16 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
     notices = arrivals(emu, set(codes), lambda chat: [
         Person(emu, chat, "en").expects("reporter.claimed"),
         Person(emu, chat, "en").expects("reporter.closed_centre")])
+    title = Person(emu, 0, "fa").expects("asg.offer_title")
+    offers = collections.Counter(
+        (c.params.get("chat_id"), code) for c in emu.calls
+        if c.method == "sendMessage" and performed(c) and title in text_of(c)
+        for code, volunteer in offered_to.items()
+        if c.params.get("chat_id") == volunteer and code in text_of(c))
+    pins = collections.Counter(c.params.get("chat_id") for c in emu.calls
+                               if c.method == "sendLocation" and performed(c)
+                               and c.params.get("chat_id") in set(offered_to.values()))
+    accepted = collections.Counter(offered_to.values())
     rows = bot.rows("SELECT kind, status FROM outbox")
     spread = collections.Counter()
     for code in codes.values():
@@ -129,6 +209,11 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
     for chat in codes:
         for key in ("reporter.claimed", "reporter.closed_centre"):
             spread[("reporter notice", notices[(chat, Person(emu, chat, "en").expects(key))])] += 1
+    for code, volunteer in offered_to.items():
+        # The offer names the code (once per code), the pin does not (once per acceptance).
+        spread[("volunteer offer", offers[(volunteer, code)])] += 1
+    for volunteer, times in accepted.items():
+        spread[("volunteer pin", round(pins[volunteer] / times))] += times  # per acceptance
     lost_answers = sum(1 for c in emu.calls if c.fault == "timeout_after_send")
     print(f"\nchaos faults: {faults.count} of {faults.seen} calls failed "
           f"({', '.join(f'{k} {n}' for k, n in sorted(faults.kinds_chosen.items()))}); "
@@ -139,4 +224,4 @@ async def test_reports_claims_and_closes_with_a_tenth_of_the_calls_failing(emu, 
     print(f"chaos faults: {lost_answers} sends performed with the answer lost; "
           f"drained {drained:.1f} s after the last staff action, faults then off")
     never = sum(count for (what, times), count in spread.items() if times == 0)
-    assert len(codes) == CITIZENS and never == 0
+    assert len(codes) == CITIZENS and never == 0 and len(offered_to) == len(codes)

@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 
+from tests.chaos.record import chat_record
 from tests.chaos.walker import Walk
 from tests.e2e.test_e2e_crash import start_bot_process, stop_process
 from tests.support.chat import Person, text_of
@@ -52,13 +53,13 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
             walks = [Walk(Person(emu, 20000 + n, "fa" if n % 2 else "en")) for n in
                      range(CITIZENS)]
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + 900
+            deadline = loop.time() + float(os.environ.get("CHAOS_WALK_SECONDS", "900"))
             walking = [asyncio.create_task(walk.run(deadline)) for walk in walks]
             kills = 0
             while kills < KILLS and not all(task.done() for task in walking):
-                # A random moment, not a wait-for: up to 10 s after the bot came up, so that
+                # A random moment, not a wait-for: up to 7 s after the bot came up, so that
                 # (on 2 cores) it handles some of the backlog between kills.
-                await asyncio.sleep(rng.uniform(1.0, 10.0))
+                await asyncio.sleep(rng.uniform(1.0, 7.0))
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=10)
                 kills += 1
@@ -75,7 +76,7 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
         finally:
             stop_process(process)
     said = (tmp_path / "bot.log").read_text(errors="replace")
-    if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run
+    if os.environ.get("CHAOS_KEEP_LOG"):  # for a look after the run: the log, stuck chats
         with open(os.environ["CHAOS_KEEP_LOG"], "w") as kept:
             kept.write(said)
     replayed = sum(int(line.split(" updates taken")[0].rsplit(" ", 1)[-1])
@@ -89,6 +90,12 @@ async def test_citizens_report_while_the_bot_is_killed_again_and_again(emu, tmp_
     spread = collections.Counter(posts[code] for code in codes)
     per_reporter = collections.Counter(reporter for (reporter,) in rows)
     duplicates = sum(count - 1 for count in per_reporter.values())
+    if os.environ.get("CHAOS_KEEP_LOG"):  # and the chats of the citizens something went wrong for
+        with open(os.environ["CHAOS_KEEP_LOG"], "a") as kept:
+            for walk in walks:
+                if walk.code is None or walk.lost or per_reporter[walk.person.id] > 1:
+                    kept.write(f"\n--- citizen {walk.person.id}, asked {walk.asked}\n")
+                    kept.write("\n".join(chat_record(emu, walk.person.id)) + "\n")
     lost = sum(walk.lost for walk in walks)
     never = sum(walk.never_answered for walk in walks)
     print(f"\nchaos kills: {kills} SIGKILLs, {CITIZENS} citizens: {len(codes)} codes given, "

@@ -41,7 +41,7 @@ CALM_STEPS = [
     ("summary.title", ("press", "v1:rep:submit")),
     ("report.received", None),
 ]
-OTHER = [("report.resume_prompt", ("press", "v1:rep:resume"))]
+OTHER = [("report.resume_prompt", ("press", "v1:rep:resume")), ("report.received", None)]
 WAIT = ["danger.sent"]  # told, and the next question follows in its own message: wait for it
 RETRY = ["error.internal", "error.storage_fault"]  # an apology: the same message again, now
 CODE = re.compile(r"<code>([^<]+)</code>")
@@ -72,23 +72,45 @@ class Walk:
         """The message carrying the report's code."""
         return "danger.sent" if self.danger else "report.received"
 
-    def _newest_id(self) -> int:
-        """What the chat shows now, as one number: a new message or an edit of one of the last
-        few (a pressed question is edited into the next one) changes it."""
-        messages = self.person.emu.messages(self.person.id)[-3:]
-        return hash(tuple((m["message_id"], m.get("text"), m.get("caption"),
-                           str(m.get("reply_markup"))) for m in messages))
+    def _shown(self) -> dict[int, tuple]:
+        """What the chat shows now: each message's text, caption and buttons by its id."""
+        return {m["message_id"]: (m.get("text"), m.get("caption"), str(m.get("reply_markup")))
+                for m in self.person.emu.messages(self.person.id)}
 
-    def _state(self) -> str | None:
-        """The newest known question in the chat (a rejection re-asks nothing by itself)."""
+    def _key_of(self, message: dict) -> str | None:
         known = self.steps + OTHER + [(key, None) for key in WAIT + RETRY]
+        text = plain_text(message.get("text") or message.get("caption"))
+        # A pressed question is edited into its answer and the next question: the furthest
+        # step a message names is the one it asks now.
+        for key, _ in reversed(known):
+            if self.person.expects(key) in text:
+                return key
+        return None
+
+    def _state(self, before: dict[int, tuple] | None = None) -> str | None:
+        """The newest known question in the chat, or (``before``) among the messages sent or
+        edited since then (a rejection re-asks nothing by itself)."""
         for message in reversed(self.person.emu.messages(self.person.id)):
-            text = plain_text(message.get("text") or message.get("caption"))
-            # A pressed question is edited into its answer and the next question: the furthest
-            # step a message names is the one it asks now.
-            for key, _ in reversed(known):
-                if self.person.expects(key) in text:
-                    return key
+            # Buttons taken away (the last answer, "continue?") ask nothing new.
+            if before is not None and message["message_id"] in before and before[
+                    message["message_id"]][:2] == (message.get("text"), message.get("caption")):
+                continue
+            key = self._key_of(message)
+            if key is not None:
+                return key
+        return None
+
+    async def _answer(self, before: dict[int, tuple], until: float) -> str | None:
+        """The question the bot answered with: the newest one in a message sent or edited
+        after ``before``, once there is one that is not a "told, a question follows" (an edit
+        that only shows the answer, or the code, comes before the next question, which on a
+        loaded bot may take seconds); ``None`` if nothing came by ``until``."""
+        loop = asyncio.get_running_loop()
+        while loop.time() < until:
+            key = self._state(before)
+            if key is not None and key not in WAIT:
+                return key
+            await asyncio.sleep(0.3)  # 100 walkers: keep the emulator free to serve
         return None
 
     async def _act(self, action: tuple[str, object]) -> None:
@@ -110,29 +132,19 @@ class Walk:
 
     async def run(self, deadline: float) -> None:
         """Walk until the code comes or ``deadline`` (the loop's time) passes: after each
-        answer (any new message), do what the newest question asks."""
+        answer, do what the newest question asks."""
         loop = asyncio.get_running_loop()
         action: tuple[str, object] = ("text", "/report")
         furthest = -1
         order = [k for k, _ in self.steps]
         while loop.time() < deadline:
-            before = self._newest_id()
+            before = self._shown()
             await self._act(action)
-            waited_until = min(deadline, loop.time() + self.patience)
-            while loop.time() < waited_until and self._newest_id() == before:
-                await asyncio.sleep(0.3)  # 100 walkers: keep the emulator free to serve
-            if self._newest_id() == before:
+            key = await self._answer(before, min(deadline, loop.time() + self.patience))
+            if key is None:
                 self.never_answered += 1
-            await asyncio.sleep(0.5)  # a question may follow its acknowledgement
-            key = self._state()
-            if key in WAIT:  # a loaded bot may take longer than that
-                told = self._newest_id()
-                waited_until = min(deadline, loop.time() + self.patience)
-                while loop.time() < waited_until and self._newest_id() == told:
-                    await asyncio.sleep(0.3)
-                key = self._state()
-                if key in WAIT:
-                    self.never_answered += 1
+                key = self._state()  # act on what the chat shows, as a person would
+                if key in WAIT:  # the code came, the next question never did
                     action = ("text", "/report")
                     continue
             if key is None or key in RETRY:
@@ -143,17 +155,21 @@ class Walk:
                 if index < furthest:
                     self.lost += 1
                 furthest = max(furthest, index)
-            if key == self.last_key:
-                self.code = self._code()
+            if key in (self.last_key, "report.received"):  # a lost thanks: the code again
+                self.code = self._code(key)
                 return
             action = dict(self.steps + OTHER)[key]
 
-    def _code(self) -> str | None:
-        expected = self.person.expects(self.code_key)
+    def _code(self, key: str) -> str | None:
+        """The code from the message that carried it: the first one (``code_key``), or, if that
+        was lost to a crash, the code sent again or the closing thanks."""
+        keys = [self.code_key, "report.received", key]
+        expected = [self.person.expects(k) for k in keys]
         for call in reversed(self.person.emu.calls):
             if (call.method == "sendMessage" and call.error is None
                     and call.params.get("chat_id") == self.person.id
-                    and expected in text_of(call)):
+                    and any(e in text_of(call) for e in expected)):
                 match = CODE.search(call.params.get("text", ""))
-                return match.group(1) if match else None
+                if match:
+                    return match.group(1)
         return None

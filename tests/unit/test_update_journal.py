@@ -21,12 +21,21 @@ async def test_a_batch_is_journaled_once_and_an_update_claimed_once(db):
 async def test_unfinished_updates_come_back_in_order_until_given_up(db):
     await updates.journal_batch(db, [(8, '{"update_id":8}'), (7, '{"update_id":7}')])
     await updates.finish(db, 8)
-    for attempt in range(1, updates.MAX_ATTEMPTS + 1):
+    for attempt in range(updates.MAX_ATTEMPTS):
         rows, given_up = await updates.undone(db)
         assert [(r.update_id, r.attempts) for r in rows] == [(7, attempt)]
         assert given_up == 0
+        assert await updates.first_sight(db, 7)  # its handling begins: one more attempt
+        updates.release(db, 7)  # ... and a crash cuts it off
     rows, given_up = await updates.undone(db)  # a poison update does not loop for ever
     assert rows == [] and given_up == 1
+
+
+async def test_a_backlog_no_start_reached_is_not_given_up(db):
+    await updates.journal_batch(db, [(9, '{"update_id":9}')])
+    for _ in range(updates.MAX_ATTEMPTS + 2):  # crashes before its turn came
+        rows, given_up = await updates.undone(db)
+        assert [(r.update_id, r.attempts) for r in rows] == [(9, 0)] and given_up == 0
 
 
 async def test_an_update_never_journaled_is_still_seen_once(db):

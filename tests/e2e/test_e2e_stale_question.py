@@ -1,0 +1,42 @@
+"""End to end: a question asked twice (after "continue?") and answered on one copy leaves the
+other copy on screen, newer than the current question. A press on that copy is refused, its
+buttons go, and the current question is asked again, so the newest question is the live one
+(the 30-citizen chaos stall: every press on the stale copy earned the same alert, for ever)."""
+
+from __future__ import annotations
+
+from tests.support.chat import Person, plain_text
+
+
+async def test_a_press_on_a_stale_copy_of_a_question_asks_the_current_one_again(emu, bot):
+    mina = Person(emu, 3301, "en")
+    await mina.send("text", "/report", expect="report.ask_danger")
+    await mina.press("v1:rep:danger:no", expect="report.ask_activity")
+    first = mina.message_with_button("v1:rep:act:flowers")
+    await mina.send("text", "/report", expect="report.resume_prompt")
+    await mina.press("v1:rep:resume", expect="report.ask_activity")
+    second = mina.message_with_button("v1:rep:act:flowers")
+    assert second["message_id"] > first["message_id"]
+
+    await mina.press("", data="v1:rep:act:flowers", message=first, expect="report.ask_age")
+    mark = emu.mark()
+    await mina.press("", data="v1:rep:act:flowers", message=second, expect="error.stale_button")
+    await mina.wait_for("report.ask_age", after=mark)
+    newest = emu.messages(mina.id)[-1]
+    assert mina.expects("report.ask_age") in plain_text(newest["text"])
+    assert emu.message(mina.id, second["message_id"]).get("reply_markup") is None
+    [draft] = bot.rows("SELECT step FROM drafts")
+    assert draft["step"] == 4  # still at the age question: nothing changed
+
+    await mina.press("v1:rep:age:6to12", expect="report.ask_count")
+
+
+async def test_forged_data_on_the_current_question_only_alerts(emu, bot):
+    omid = Person(emu, 3302, "en")
+    await omid.send("text", "/report", expect="report.ask_danger")
+    await omid.press("v1:rep:danger:no", expect="report.ask_activity")
+    question = omid.message_with_button("v1:rep:act:flowers")
+    mark = emu.mark()
+    await omid.press("", data="v1:rep:age:6to12", message=question, expect="error.stale_button")
+    await omid.press("v1:rep:act:flowers", expect="report.ask_age")
+    assert not [call for call in emu.calls[mark:] if call.method == "sendMessage"]
