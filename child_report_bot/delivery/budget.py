@@ -79,6 +79,12 @@ class Burst:
     def record(self, now: float) -> None:
         self.full_at = max(self.full_at, now) + self.interval
 
+    def settle(self, flight: float) -> None:
+        """A request took ``flight`` seconds to be answered: it may have reached Telegram as
+        late as that, so the next one in this chat is spaced from then (a loaded event loop or
+        a slow proxy otherwise bunches a chat's requests on their way and provokes a 429)."""
+        self.full_at += max(0.0, flight)
+
 
 def is_group(chat_id: object) -> bool:
     """Negative ids are groups and channels; a string is a public @username of one."""
@@ -168,6 +174,10 @@ class ChatBudget:
         self.overall.record(now)
         if outbox:
             self.outbox.record(now)
+
+    def settle(self, chat_id: object, flight: float) -> None:
+        """The request to ``chat_id`` recorded ``flight`` seconds ago has been answered."""
+        self._burst(chat_id).settle(flight)
 
     def pause(self, chat_id: object, seconds: float) -> None:
         """Telegram said wait: nothing more to this chat for ``seconds``."""

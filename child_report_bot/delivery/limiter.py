@@ -94,6 +94,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             self.max_retries if rate_limit_args is None else rate_limit_args)
         for attempt in range(retries + 1):
             await self._turn(chat, outbox)
+            started = self.budget.clock()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -103,6 +104,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 if attempt == retries:
                     raise
                 logger.info("flood limit on one chat; that chat waits %.0f s", delay)
+            finally:
+                self.budget.settle(chat, self.budget.clock() - started)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _turn(self, chat: object, outbox: bool) -> None:

@@ -71,6 +71,18 @@ def test_an_answer_to_a_person_bursts_two_then_keeps_to_one_a_second():
     assert budget.wait(PERSON + 1, outbox=False) == 0  # every chat has its own
 
 
+def test_a_slow_answer_spaces_the_chats_next_request_from_when_it_was_answered():
+    """A request answered 0.8 s after it left may have reached Telegram that late: the chat's
+    next request is spaced from then, so requests bunched on their way provoke no 429."""
+    clock = FakeClock()
+    budget = ChatBudget(Limits(per_chat_burst=1), clock)
+    budget.record(PERSON, outbox=False)
+    clock.now += 0.8
+    budget.settle(PERSON, 0.8)  # its answer came only now
+    assert budget.wait(PERSON, outbox=False) == pytest.approx(1 + MARGIN)
+    assert budget.wait(PERSON + 1, outbox=False) == 0  # another chat is not held by it
+
+
 def test_a_pause_holds_one_chat_only():
     clock = FakeClock()
     budget = ChatBudget(Limits(), clock)
