@@ -139,9 +139,12 @@ class OutboxSender:
         if not self._recovered:
             released, gave_up = await outbox.recover_in_flight(self.db)
             self._recovered = True
-            if released or gave_up:
-                logger.warning("outbox: %s rows found in flight sent again once, %s given up",
-                               released, gave_up)
+            if released:
+                logger.warning("outbox: %s rows found in flight after a crash, sent again",
+                               released)
+            if gave_up:
+                logger.error("outbox: %s rows in flight at %s crashes given up (may have been"
+                             " delivered)", gave_up, outbox.MAX_CRASH_RESENDS + 1)
         await self._record_outcomes()
         delivered = 0
         while True:
