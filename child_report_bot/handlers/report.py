@@ -60,7 +60,7 @@ async def stale_button(update: Update, context: BotContext, stored: StoredDraft)
     query = update.callback_query
     await answer_quietly(query, context.tr.plain("error.stale_button"), show_alert=True)
     message = query.message
-    _, current = REPORT.question(stored, context.tr)
+    _, current = REPORT.question(stored, context)
     shown = _data(message.reply_markup) if isinstance(message, Message) else set()
     if not shown or shown == _data(current):  # forged data on the current question
         return stored.step
