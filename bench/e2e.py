@@ -84,7 +84,7 @@ async def run(table: Table, mode: str, folder: Path, seed: int) -> None:
                "(for the echo bot: its one message). Updates/s = steps answered in the "
                f"{size['seconds']:.0f} s after a {size['warmup']:.0f} s warm-up; latency = "
                "nearest-rank percentiles of those steps. Limits on: the emulator's flood control "
-               "(30/s overall, 1/s per chat, 20/min per group, 429 with retry_after), the bot "
+               "(30/s overall; per chat a burst of 3, then 1/s; 20/min per group; 429 with retry_after), the bot "
                "with the rate limiter it ships (delivery/limiter.py) and the echo bot with "
                "PTB's AIORateLimiter(max_retries=3). Limits off: neither "
                "(bench/e2e_child.py makes ApplicationBuilder.rate_limiter ignore its argument). "
