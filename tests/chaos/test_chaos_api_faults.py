@@ -42,14 +42,20 @@ async def staff_press(staff: Person, bot, code: str, data: str, done) -> None:
         buttons = [b.get("callback_data") for line in
                    (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in line]
         if data in buttons:
-            mark = staff.emu.mark()
-            staff.user.press(message, data)
-            try:
-                await staff.wait_for(None, after=mark, method="answerCallbackQuery", timeout=15)
-            except AssertionError:
-                pass  # no answer came: look at the state and press again
+            await press_once(staff, message, data)
         await asyncio.sleep(0.5)  # the post's edit may follow the answer
     raise AssertionError(f"{data} never took effect; status {row['status']}, buttons {buttons}")
+
+
+async def press_once(person: Person, message: dict, data: str) -> None:
+    """Press ``data`` on ``message`` and wait up to 15 s for the bot's answer; under faults none
+    may come, and the caller looks at the state and presses again, as a person would."""
+    mark = person.emu.mark()
+    person.user.press(message, data)
+    try:
+        await person.wait_for(None, after=mark, method="answerCallbackQuery", timeout=15)
+    except AssertionError:
+        pass
 
 
 async def press_until(person: Person, find, data_prefix: str, done, what: str) -> None:
@@ -65,12 +71,7 @@ async def press_until(person: Person, find, data_prefix: str, done, what: str) -
                      for b in line if (b.get("callback_data") or "").startswith(data_prefix)),
                     None)
         if data is not None:
-            mark = person.emu.mark()
-            person.user.press(message, data)
-            try:
-                await person.wait_for(None, after=mark, method="answerCallbackQuery", timeout=15)
-            except AssertionError:
-                pass  # no answer came: look at the state and press again
+            await press_once(person, message, data)
         await asyncio.sleep(0.5)  # an edit or a queued message may follow the answer
 
 
