@@ -24,7 +24,7 @@ from child_report_bot.ui.callback_data import matcher
 from child_report_bot.ui.menu import any_menu_text, menu_text
 from child_report_bot.handlers.report_flow import REPORT, ask, reject, with_draft
 from child_report_bot.handlers.common import answer_quietly
-from child_report_bot.storage.drafts import StoredDraft
+from child_report_bot.storage.drafts import StoredDraft, get_draft
 from child_report_bot.storage.persistence import REPORT_CONVERSATION
 
 NEW_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -50,13 +50,55 @@ def _data(markup: object) -> set[str]:
     return {str(button.callback_data) for row in markup.inline_keyboard for button in row}
 
 
+def _conversation(context: BotContext) -> ConversationHandler | None:
+    return next((handler for group in context.application.handlers.values() for handler in group
+                 if isinstance(handler, ConversationHandler)
+                 and handler.name == REPORT_CONVERSATION), None)
+
+
+async def as_the_draft_would(update: Update, context: BotContext, stored: StoredDraft,
+                             fallbacks: bool = False) -> tuple[bool, object]:
+    """Handle ``update`` as the draft's own step does: (taken, the step after it).
+
+    The drafts table is the truth, and the conversation's state in memory can fall behind it:
+    a handler that saved the step and then could not reply (the Bot API failed) raises, so PTB
+    never records the step it would have returned, and the update handled again from the
+    journal is answered without the conversation. Without this, every press on the question the
+    citizen sees would be refused as another step's, or (before the first step) as no report's.
+    With ``fallbacks``, the conversation's fallbacks too (the last takes any report button).
+    """
+    conversation = _conversation(context)
+    handlers = list(conversation.states.get(stored.step, [])) if conversation else []
+    handlers += list(conversation.fallbacks) if conversation and fallbacks else []
+    for handler in handlers:
+        check = handler.check_update(update)
+        if check is not None and check is not False:
+            return True, await handler.handle_update(update, context.application, check, context)
+    return False, stored.step
+
+
+async def press_outside(update: Update, context: BotContext) -> object:
+    """A report button pressed while the conversation has no state: the draft's own step if
+    there is a draft (the state fell behind it), else no report is open."""
+    stored = await get_draft(context.db, update.effective_user.id)
+    if stored is not None:
+        return (await as_the_draft_would(update, context, stored, fallbacks=True))[1]
+    await summary.report_button_outside(update, context)
+    return ConversationHandler.END
+
+
 @with_draft
 async def stale_button(update: Update, context: BotContext, stored: StoredDraft) -> Step:
     """A report button that belongs to another step (an old message): explain, change nothing.
 
-    If it sat on an older question (one asked twice, say, after "continue?"), that question's
-    buttons go and the current one is asked again: otherwise the newest question on screen is
-    not the one the report is at, and every press on it earns the same alert."""
+    A press on the current question while the conversation's state had fallen behind the draft
+    is simply answered. If it sat on an older question (one asked twice, say, after
+    "continue?"), that question's buttons go and the current one is asked again: otherwise the
+    newest question on screen is not the one the report is at, and every press on it earns the
+    same alert."""
+    taken, step = await as_the_draft_would(update, context, stored)
+    if taken:
+        return step
     query = update.callback_query
     await answer_quietly(query, context.tr.plain("error.stale_button"), show_alert=True)
     message = query.message
@@ -130,6 +172,7 @@ def build_conversation() -> ConversationHandler:
             entry_points=[
                 CommandHandler("report", summary.start_report, filters=filters.ChatType.PRIVATE),
                 MessageHandler(report_text, summary.start_report),
+                CallbackQueryHandler(press_outside, pattern=matcher("rep")),
             ],
             states=states,
             fallbacks=fallbacks,
@@ -139,7 +182,5 @@ def build_conversation() -> ConversationHandler:
 
 
 def register(application: Application) -> None:
-    """Add the conversation, then the handler for report buttons pressed outside one."""
+    """Add the conversation (report buttons pressed outside one are its entry point too)."""
     application.add_handler(build_conversation())
-    application.add_handler(CallbackQueryHandler(summary.report_button_outside,
-                                                 pattern=matcher("rep")))

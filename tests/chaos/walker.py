@@ -12,6 +12,7 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+from tests.chaos.deliveries import performed
 from tests.support.chat import Person, plain_text, text_of
 from tests.support.flows import AZADI
 
@@ -166,7 +167,7 @@ class Walk:
         keys = [self.code_key, "report.received", key]
         expected = [self.person.expects(k) for k in keys]
         for call in reversed(self.person.emu.calls):
-            if (call.method == "sendMessage" and call.error is None
+            if (call.method == "sendMessage" and performed(call)
                     and call.params.get("chat_id") == self.person.id
                     and any(e in text_of(call) for e in expected)):
                 match = CODE.search(call.params.get("text", ""))

@@ -40,3 +40,41 @@ async def test_forged_data_on_the_current_question_only_alerts(emu, bot):
     await omid.press("", data="v1:rep:age:6to12", message=question, expect="error.stale_button")
     await omid.press("v1:rep:act:flowers", expect="report.ask_age")
     assert not [call for call in emu.calls[mark:] if call.method == "sendMessage"]
+
+
+def failing_first(emu, count: int, text: str):
+    """A fault policy: the first ``count`` sends whose text holds ``text`` get a 502."""
+    left = [count]
+
+    def policy(method, params):
+        if method == "sendMessage" and text in plain_text(params.get("text")) and left[0] > 0:
+            left[0] -= 1
+            return "502"
+        return None
+    return policy
+
+
+async def test_a_question_whose_first_send_failed_takes_the_press_once_it_is_shown(emu, bot):
+    """/report saved the draft, then its question got a 502 (the conversation never recorded
+    the step); the update handled again asks it. The press on it is answered as the draft's
+    step, not refused as no report's for ever (chaos (b): 4 of 20 citizens stuck there)."""
+    sima = Person(emu, 3303, "en")
+    emu.set_fault_policy(failing_first(emu, 1, sima.expects("report.ask_danger")))
+    mark = emu.mark()
+    sima.user.text("/report")
+    await sima.wait_for("report.ask_danger", after=mark, timeout=60)
+    emu.set_fault_policy(None)
+    assert [c for c in emu.calls[mark:] if c.fault == "502"], "the first question never failed"
+    await sima.press("v1:rep:danger:no", expect="report.ask_activity")
+    await sima.press("v1:rep:act:flowers", expect="report.ask_age")
+    [draft] = bot.rows("SELECT step FROM drafts")
+    assert draft["step"] == 4  # at the age question
+
+
+async def test_a_press_with_no_report_open_is_still_refused(emu, bot):
+    leila = Person(emu, 3304, "en")
+    await leila.send("text", "/report", expect="report.ask_danger")
+    question = leila.message_with_button("v1:rep:danger:no")
+    await leila.send("text", "/cancel", expect="report.cancelled")
+    await leila.press("", data="v1:rep:danger:no", message=question, expect="error.stale_button")
+    assert not bot.rows("SELECT 1 FROM drafts")
