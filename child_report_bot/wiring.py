@@ -55,7 +55,8 @@ def build_services(settings: Settings, db: Database, bot: Bot,
                         settings.default_language, settings.delivery.send_timeout_seconds)
     sender = OutboxSender(db, renderer, chats, config_chats={
         queue.id: queue.chat_id for queue in routing.queues if queue.chat_id is not None},
-        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None), clock=clock)
+        budget=getattr(getattr(bot, "rate_limiter", None), "budget", None), clock=clock,
+        admins=settings.admins)
     sender.digests = renderer.digests = Digests(
         renderer, sender.budget, settings.delivery.digest_after_seconds, clock,
         settings.delivery.digest_mode)

@@ -68,8 +68,10 @@ class OutboxSender:
     def __init__(self, db: Database, render: Render, queue_chats: ChatResolver,
                  on_failure: FailureHook | None = None,
                  config_chats: dict[str, int] | None = None,
-                 budget: ChatBudget | None = None, clock: Clock = system_clock) -> None:
+                 budget: ChatBudget | None = None, clock: Clock = system_clock,
+                 admins: tuple[int, ...] = ()) -> None:
         self.db = db
+        self.admins = admins  # told of rows given up after crashes
         self.clock = clock  # the services' clock: a post's arrival starts its reminder clock
         self.digests: Digests | None = None  # full groups get one message first (digest.py)
         # The bot's rate limiter records every send into its budget; without one (a render
@@ -137,14 +139,16 @@ class OutboxSender:
         coming due after a retry) meanwhile goes next, not after a batch picked earlier.
         """
         if not self._recovered:
-            released, gave_up = await outbox.recover_in_flight(self.db)
+            released, gave_up = await outbox.recover_in_flight(self.db, self.admins,
+                                                                   self.clock)
             self._recovered = True
             if released:
                 logger.warning("outbox: %s rows found in flight after a crash, sent again",
                                released)
             if gave_up:
                 logger.error("outbox: %s rows in flight at %s crashes given up (may have been"
-                             " delivered)", gave_up, outbox.MAX_CRASH_RESENDS + 1)
+                             " delivered); the admins are told", gave_up,
+                             outbox.MAX_CRASH_RESENDS + 1)
         await self._record_outcomes()
         delivered = 0
         while True:

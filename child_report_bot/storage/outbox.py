@@ -189,24 +189,36 @@ async def claim(db: Database, item: OutboxItem) -> bool:
 MAX_CRASH_RESENDS = 3
 
 
-async def recover_in_flight(db: Database) -> tuple[int, int]:
+async def recover_in_flight(db: Database, admins: tuple[int, ...] = (),
+                            clock: Clock = system_clock) -> tuple[int, int]:
     """At start: release claims a crash left (sent again, one copy at most per crash); give up
-    on a row cut at ``MAX_CRASH_RESENDS`` crashes before.
+    on a row cut at ``MAX_CRASH_RESENDS`` crashes before, and tell the admins which reports'
+    messages those were (they may or may not have arrived), in the same transaction.
 
     Returns (released, given up).
     """
     async with db.transaction() as conn:
-        gave_up = await conn.execute(
+        cursor = await conn.execute(
+            "SELECT o.kind, r.code FROM outbox o LEFT JOIN reports r USING (report_id)"
+            " WHERE o.status = ? AND o.claimed_at IS NOT NULL AND o.crash_resends >= ?",
+            (OutboxStatus.PENDING, MAX_CRASH_RESENDS))
+        given_up = await cursor.fetchall()
+        await conn.execute(
             "UPDATE outbox SET status = ?, claimed_at = NULL,"
             " last_error = 'in flight at every one of several crashes; may have been delivered'"
             " WHERE status = ? AND claimed_at IS NOT NULL AND crash_resends >= ?",
             (OutboxStatus.FAILED, OutboxStatus.PENDING, MAX_CRASH_RESENDS))
+        if given_up:
+            codes = sorted({code for _, code in given_up if code})
+            await alert_admins(conn, admins, "outbox_given_up", "admin.outbox_given_up",
+                               {"count": len(given_up), "crashes": MAX_CRASH_RESENDS + 1,
+                                "codes": ", ".join(codes) or "—"}, clock)
         released = await conn.execute(
             "UPDATE outbox SET claimed_at = NULL, crash_resends = crash_resends + 1,"
             " last_error = 'in flight at a crash; sent again'"
             " WHERE status = ? AND claimed_at IS NOT NULL",
             (OutboxStatus.PENDING,))
-    return released.rowcount, gave_up.rowcount
+    return released.rowcount, len(given_up)
 
 
 async def in_flight(db: Database) -> int:

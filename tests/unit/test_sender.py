@@ -460,6 +460,22 @@ async def test_a_row_in_flight_at_every_one_of_four_starts_is_given_up(db, teleg
     assert (await row(db, "poison"))["status"] == "failed"
 
 
+async def test_the_admins_are_told_of_a_row_given_up_after_crashes(db, telegram):
+    await put(db, "poison", chat_id=42)
+    await db.execute("UPDATE outbox SET claimed_at = '2000-01-01T00:00:00+00:00',"
+                     " crash_resends = ?", (outbox.MAX_CRASH_RESENDS,))
+    sender = OutboxSender(db, telegram, Chats(), admins=(7, 8))
+    assert await sender.deliver_due() == 2  # the two alerts, not the row
+    assert (await row(db, "poison"))["status"] == "failed"
+    alerts = await db.fetchall("SELECT chat_id, payload FROM outbox WHERE kind = 'notice'"
+                               " AND dedupe_key LIKE 'alert:%'")
+    assert sorted(alert["chat_id"] for alert in alerts) == [7, 8]
+    assert all('"admin.outbox_given_up"' in alert["payload"] and '"count": 1' in alert["payload"]
+               for alert in alerts)
+    await put(db, "later", chat_id=43)  # a second start finds nothing to give up: no alert
+    assert await OutboxSender(db, telegram, Chats(), admins=(7, 8)).deliver_due() == 1
+
+
 async def test_a_claimed_row_is_not_due(db, sender, telegram):
     await put(db, "busy", chat_id=42)
     await sender.deliver_due()  # recovery done
