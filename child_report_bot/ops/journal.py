@@ -52,8 +52,25 @@ def _failed(error: Exception) -> None:
         NOTICES.suspect()
 
 
+# getUpdates while the Bot API is away: tried again here every few seconds, not handed to PTB,
+# whose polling loop waits 1.5 times longer after each error, up to 30 s: after a 2-minute
+# outage its next try came 15 s after the return on average. Here the pause grows to 3 s.
+POLL_PAUSES = (0.5, 1.0, 2.0, 3.0)
+POLL_REPORT_EVERY = 60.0  # seconds between the log's "still away" lines
+
+
+def _long_poll(request_data: object) -> bool:
+    """A getUpdates that waits for updates (polling), not the one PTB makes with timeout 0."""
+    try:
+        return float(getattr(request_data, "parameters", {}).get("timeout") or 0) > 0
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 class JournalRequest(WatchedRequest):
-    """The ``getUpdates`` client: an answer's updates are on disk before PTB sees them."""
+    """The ``getUpdates`` client: an answer's updates are on disk before PTB sees them, and a
+    getUpdates the Bot API does not answer (no connection, a timeout, a 5xx) is tried again here
+    until it does (or polling stops, which cancels it)."""
 
     def __init__(self, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -61,10 +78,42 @@ class JournalRequest(WatchedRequest):
 
     async def do_request(self, url: str, method: str, *args: Any,
                          **kwargs: Any) -> tuple[int, bytes]:
-        code, payload = await super().do_request(url, method, *args, **kwargs)
-        if code == 200 and url.endswith("/getUpdates"):
+        if not url.endswith("/getUpdates"):
+            return await super().do_request(url, method, *args, **kwargs)
+        if _long_poll(kwargs.get("request_data", args[0] if args else None)):
+            code, payload = await self._until_answered(url, method, *args, **kwargs)
+        else:  # the offset-confirming call at stop: once, as PTB makes it (stopping never waits)
+            code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code == 200:
             await self._journal(payload)
         return code, payload
+
+    async def _until_answered(self, url: str, method: str, *args: Any,
+                              **kwargs: Any) -> tuple[int, bytes]:
+        tries, away_since, reported = 0, None, 0.0
+        while True:
+            try:
+                code, payload = await super().do_request(url, method, *args, **kwargs)
+            except NetworkError as exc:  # TimedOut is one
+                problem: str = type(exc).__name__
+            else:
+                if code < 500:
+                    if away_since is not None:
+                        logger.info("getUpdates answered again after %.0f s", time.monotonic()
+                                    - away_since)
+                    return code, payload
+                problem = f"HTTP {code}"
+            now = time.monotonic()
+            if away_since is None:
+                away_since = reported = now
+                logger.warning("getUpdates got no answer (%s); trying again every few seconds",
+                               problem)
+            elif now - reported >= POLL_REPORT_EVERY:
+                reported = now
+                logger.warning("getUpdates: no answer for %.0f s (%s); still trying",
+                               now - away_since, problem)
+            await asyncio.sleep(POLL_PAUSES[min(tries, len(POLL_PAUSES) - 1)])
+            tries += 1
 
     async def _journal(self, payload: bytes) -> None:
         try:

@@ -7,7 +7,8 @@ row: the one it kept, and any copy an earlier try left behind (a send whose answ
 A queue post's fingerprint is its staff buttons instead of its text, so a copy rendered after
 the report changed still counts, and a digest page or a reminder that names the code does not.
 Rows that share a fingerprint (the same pin sent to one volunteer for two reports) share its
-deliveries. A row refused for good (``failed``) was delivered never.
+deliveries. A row refused for good (``failed``) was delivered never; a row marked sent with no
+message had nothing left to send when its turn came (an offer that ended before its photo).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def delivery_spread(emu, bot) -> collections.Counter:
     by_mark: dict[tuple, list[str]] = collections.defaultdict(list)
     spread: collections.Counter = collections.Counter()
     for row in rows:
+        if row["status"] == "sent" and row["sent_message_id"] is None:
+            spread[(row["kind"], "withheld")] += 1  # nothing left to send (the offer ended)
+            continue
         call = _maker(made.get(row["sent_message_id"], []), row)
         if row["status"] == "failed" or call is None:
             spread[(row["kind"], 0)] += 1
@@ -94,6 +98,7 @@ def _maker(calls: list, row) -> object | None:
 
 
 def spread_lines(prefix: str, spread: collections.Counter) -> list[str]:
-    labels = {0: "never", 1: "once", 2: "twice"}
-    return [f"{prefix}{kind.replace('_', ' ')} delivered {labels.get(times, f'{times} times')}: "
-            f"{count}" for (kind, times), count in sorted(spread.items())]
+    labels = {0: "delivered never", 1: "delivered once", 2: "delivered twice",
+              "withheld": "not sent, no longer needed"}
+    return [f"{prefix}{kind.replace('_', ' ')} {labels.get(times, f'delivered {times} times')}: "
+            f"{count}" for (kind, times), count in sorted(spread.items(), key=str)]
