@@ -34,7 +34,11 @@ IMAGE = NEW_MESSAGE & (filters.PHOTO | filters.Document.IMAGE)
 
 @with_draft
 async def wrong_input(update: Update, context: BotContext, stored: StoredDraft) -> Step:
-    """Anything the current step cannot use: say what it needs; keep every earlier answer."""
+    """Anything the current step cannot use: say what it needs; keep every earlier answer (an
+    answer to the draft's own step, when the conversation's state fell behind it, is taken)."""
+    taken, step = await as_the_draft_would(update, context, stored)
+    if taken:
+        return step
     message = update.message
     reason = "error.wrong_input"
     if message.text and len(message.text) > 1000:

@@ -43,11 +43,12 @@ async def test_forged_data_on_the_current_question_only_alerts(emu, bot):
 
 
 def failing_first(emu, count: int, text: str):
-    """A fault policy: the first ``count`` sends whose text holds ``text`` get a 502."""
+    """A fault policy: the first ``count`` sends or edits whose text holds ``text`` get a 502."""
     left = [count]
 
     def policy(method, params):
-        if method == "sendMessage" and text in plain_text(params.get("text")) and left[0] > 0:
+        if method in ("sendMessage", "editMessageText") and left[0] > 0 \
+                and text in plain_text(params.get("text")):
             left[0] -= 1
             return "502"
         return None
@@ -78,3 +79,21 @@ async def test_a_press_with_no_report_open_is_still_refused(emu, bot):
     await leila.send("text", "/cancel", expect="report.cancelled")
     await leila.press("", data="v1:rep:danger:no", message=question, expect="error.stale_button")
     assert not bot.rows("SELECT 1 FROM drafts")
+
+
+async def test_a_typed_answer_to_a_question_whose_first_send_failed_is_taken(emu, bot):
+    """The age press saved the count step, then showing the count question failed: the update
+    is handled again, the question asked again, and the count the citizen types is taken."""
+    nima = Person(emu, 3305, "en")
+    await nima.send("text", "/report", expect="report.ask_danger")
+    await nima.press("v1:rep:danger:no", expect="report.ask_activity")
+    await nima.press("v1:rep:act:flowers", expect="report.ask_age")
+    emu.set_fault_policy(failing_first(emu, 1, nima.expects("report.ask_count")))
+    mark = emu.mark()
+    nima.user.press(nima.message_with_button("v1:rep:age:6to12"), "v1:rep:age:6to12")
+    await emu.await_call(lambda c: c.fault == "502", after=mark, timeout=30)
+    await nima.wait_for("report.ask_count", after=mark, timeout=60)
+    emu.set_fault_policy(None)
+    await nima.send("text", "2", expect="report.ask_location")
+    [draft] = bot.rows("SELECT step FROM drafts")
+    assert draft["step"] == 6  # at the place
